@@ -1,0 +1,212 @@
+"""Every write of the access_requests app. Status changes only through ``transition``."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from access_requests.app_settings import app_settings
+from access_requests.models import (
+    AccessProfile,
+    AccessRequest,
+    Membership,
+    Organisation,
+    RequestedProfile,
+)
+from accounts.audit import record_event
+from accounts.models import AuditEvent, User
+
+Status = AccessRequest.Status
+
+# The one map of allowed moves; a decision is final (a new request is the way back).
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.SUBMITTED: frozenset({Status.APPROVED, Status.REJECTED, Status.WITHDRAWN}),
+    Status.APPROVED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+_AUDIT_ACTION = {
+    Status.APPROVED: AuditEvent.Action.REQUEST_APPROVED,
+    Status.REJECTED: AuditEvent.Action.REQUEST_REJECTED,
+    Status.WITHDRAWN: AuditEvent.Action.REQUEST_WITHDRAWN,
+}
+
+
+class RequestError(Exception):
+    """A request that cannot be made or moved; ``str()`` is a message for the user."""
+
+
+class TransitionNotAllowed(RequestError):
+    pass
+
+
+class DuplicateRequest(RequestError):
+    pass
+
+
+def transition(
+    *,
+    access_request: AccessRequest,
+    to: str,
+    actor: User | None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> AccessRequest:
+    """Move a request to ``to`` under a row lock, if the map allows it, and audit it."""
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+        if to not in ALLOWED_TRANSITIONS[locked.status]:
+            raise TransitionNotAllowed(
+                _("This request is already %(status)s and cannot be changed.")
+                % {"status": locked.get_status_display().lower()}
+            )
+        previous = locked.status
+        locked.status = to
+        locked.decided_at = timezone.now()
+        locked.decided_by = actor if actor is not None and actor.is_authenticated else None
+        locked.decision_reason = reason
+        locked.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+        if to not in AccessRequest.OPEN_STATUSES:
+            RequestedProfile.objects.filter(request=locked).update(is_open=False)
+        record_event(
+            action=_AUDIT_ACTION[to],
+            actor=actor,
+            target=locked,
+            data={"from": previous, "to": to, "reason": reason},
+            request=request,
+        )
+    access_request.refresh_from_db()
+    return locked
+
+
+def submit_request(
+    *,
+    user: User,
+    institution: Organisation,
+    profiles: Iterable[AccessProfile],
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> AccessRequest:
+    """Create one submitted request; the database refuses a second open one for a profile."""
+    profiles = list(profiles)
+    if not profiles:
+        raise RequestError(_("Select at least one access profile."))
+    if institution.kind != Organisation.Kind.INSTITUTION:
+        raise RequestError(_("Select an institution."))
+    try:
+        with transaction.atomic():
+            access_request = AccessRequest.objects.create(
+                user=user,
+                institution=institution,
+                network_id=institution.network_id,
+                comment=comment.strip(),
+            )
+            RequestedProfile.objects.bulk_create(
+                RequestedProfile(
+                    request=access_request, profile=p, user=user, institution=institution
+                )
+                for p in profiles
+            )
+            record_event(
+                action=AuditEvent.Action.REQUEST_SUBMITTED,
+                actor=user,
+                target=access_request,
+                data={
+                    "institution": institution.label,
+                    "profiles": [p.code for p in profiles],
+                },
+                request=request,
+            )
+    except IntegrityError as exc:
+        raise DuplicateRequest(
+            _("You already have a pending request for this profile at this organisation.")
+        ) from exc
+    return access_request
+
+
+def withdraw_request(
+    *, access_request: AccessRequest, user: User, request: HttpRequest | None = None
+) -> AccessRequest:
+    """The owner withdraws a pending request."""
+    if access_request.user_id != user.pk:
+        raise TransitionNotAllowed(_("Only the applicant can withdraw a request."))
+    return transition(
+        access_request=access_request, to=Status.WITHDRAWN, actor=user, request=request
+    )
+
+
+def approve_request(
+    *, access_request: AccessRequest, actor: User, request: HttpRequest | None = None
+) -> AccessRequest:
+    """Approve and grant one membership per requested profile (guests get an expiry)."""
+    with transaction.atomic():
+        approved = transition(
+            access_request=access_request, to=Status.APPROVED, actor=actor, request=request
+        )
+        institution = approved.institution
+        expires_at = (
+            approved.decided_at + timedelta(days=app_settings.GUEST_ACCESS_DAYS)
+            if institution.is_guest
+            else None
+        )
+        for profile in approved.profiles.all():
+            # A membership the user already holds stays as it is.
+            Membership.objects.get_or_create(
+                user_id=approved.user_id,
+                institution=institution,
+                profile=profile,
+                status=Membership.Status.ACTIVE,
+                defaults={
+                    "network_id": approved.network_id,
+                    "granted_by_request": approved,
+                    "granted_at": approved.decided_at,
+                    "expires_at": expires_at,
+                },
+            )
+    return approved
+
+
+def reject_request(
+    *, access_request: AccessRequest, actor: User, reason: str, request: HttpRequest | None = None
+) -> AccessRequest:
+    """Reject with a reason, which is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError(_("A reason is required to reject a request."))
+    return transition(
+        access_request=access_request,
+        to=Status.REJECTED,
+        actor=actor,
+        reason=reason,
+        request=request,
+    )
+
+
+def revoke_membership(
+    *, membership: Membership, actor: User, reason: str, request: HttpRequest | None = None
+) -> Membership:
+    """End an active membership now, with a reason; it is kept as history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError(_("A reason is required to revoke a membership."))
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != Membership.Status.ACTIVE:
+            raise TransitionNotAllowed(_("This membership has already ended."))
+        locked.status = Membership.Status.REVOKED
+        locked.ended_at = timezone.now()
+        locked.ended_by = actor
+        locked.end_reason = reason
+        locked.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
+        record_event(
+            action=AuditEvent.Action.MEMBERSHIP_REVOKED,
+            actor=actor,
+            target=locked,
+            data={"reason": reason},
+            request=request,
+        )
+    return locked

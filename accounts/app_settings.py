@@ -1,0 +1,97 @@
+"""Typed settings of the accounts app, each with its default (allauth's pattern)."""
+
+from django.conf import settings
+
+# EU member states, EEA and the guide's extra countries: the default allow-list
+# for mobile numbers, which keeps SMS toll fraud to premium ranges elsewhere out.
+EU_EEA_REGIONS = [
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "NO",
+    "IS",
+    "LI",
+]
+
+
+class AppSettings:
+    prefix = "CPMS_"
+
+    def _setting(self, name: str, default):
+        return getattr(settings, self.prefix + name, default)
+
+    @property
+    def SMS_BACKEND(self) -> str:
+        return self._setting("SMS_BACKEND", "accounts.sms.ConsoleSMSBackend")
+
+    @property
+    def SMS_CODE_VALIDITY_SECONDS(self) -> int:
+        return self._setting("SMS_CODE_VALIDITY_SECONDS", 300)
+
+    @property
+    def SMS_RESEND_COOLDOWN_SECONDS(self) -> int:
+        return self._setting("SMS_RESEND_COOLDOWN_SECONDS", 60)
+
+    @property
+    def SMS_THROTTLE_FACTOR(self) -> int:
+        return self._setting("SMS_THROTTLE_FACTOR", 1)
+
+    @property
+    def SMS_TIMEOUT_SECONDS(self) -> float:
+        return self._setting("SMS_TIMEOUT_SECONDS", 5.0)
+
+    @property
+    def TWILIO_ACCOUNT_SID(self) -> str:
+        return self._setting("TWILIO_ACCOUNT_SID", "")
+
+    @property
+    def TWILIO_AUTH_TOKEN(self) -> str:
+        return self._setting("TWILIO_AUTH_TOKEN", "")
+
+    @property
+    def TWILIO_FROM_NUMBER(self) -> str:
+        return self._setting("TWILIO_FROM_NUMBER", "")
+
+    @property
+    def TWILIO_API_BASE(self) -> str:
+        """Base URL of the Twilio API; only tests and private gateways change it."""
+        return self._setting("TWILIO_API_BASE", "")
+
+    @property
+    def PHONE_ALLOWED_REGIONS(self) -> list[str]:
+        return list(self._setting("PHONE_ALLOWED_REGIONS", []) or EU_EEA_REGIONS)
+
+    @property
+    def SUPPORT_EMAIL(self) -> str:
+        return self._setting("SUPPORT_EMAIL", "Sante-ERN-CPMS-itsupport@ec.europa.eu")
+
+    @property
+    def PRIVACY_STATEMENT_VERSION(self) -> str:
+        return self._setting("PRIVACY_STATEMENT_VERSION", "2025-01")
+
+
+app_settings = AppSettings()

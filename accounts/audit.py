@@ -1,0 +1,43 @@
+"""The one writer of the audit trail; every service calls it in its own transaction."""
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from accounts.models import AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as allauth sees it (trusted proxies only, never a raw header)."""
+    if request is None:
+        return None
+    from allauth.core.ratelimit import get_client_ip
+
+    try:
+        return get_client_ip(request)
+    except Exception:  # a malformed proxy header must not break an audited action
+        return request.META.get("REMOTE_ADDR")
+
+
+def record_event(
+    *,
+    action: str,
+    actor=None,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one audit event; the caller's transaction makes it atomic with the change."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:255] if target is not None else "",
+        data=data or {},
+        ip=ip or client_ip(request),
+    )

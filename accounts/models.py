@@ -1,0 +1,238 @@
+"""Identity: the user, the SMS second factor and the append-only audit trail."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+from django_otp.models import CooldownMixin, Device, ThrottlingMixin, TimestampMixin
+from phonenumber_field.modelfields import PhoneNumberField
+
+from accounts.app_settings import app_settings
+from accounts.languages import EmailLanguage
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            raise ValueError("A superuser needs is_staff and is_superuser.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an EU-Login-style account: the e-mail address is the login."""
+
+    email = models.EmailField(_("E-mail"), max_length=254, unique=True)
+    first_name = models.CharField(_("First name"), max_length=150)
+    last_name = models.CharField(_("Last name"), max_length=150)
+    email_language = models.CharField(
+        _("E-mail language"),
+        max_length=2,
+        choices=EmailLanguage.choices,
+        default=EmailLanguage.EN,
+    )
+    mobile_phone = PhoneNumberField(
+        _("Mobile phone"),
+        blank=True,
+        help_text=_(
+            "International format including country code, e.g. for Belgium: +32 123 45 67 89"
+        ),
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    privacy_version = models.CharField(_("privacy statement version"), max_length=32, blank=True)
+    privacy_acknowledged_at = models.DateTimeField(
+        _("privacy statement acknowledged at"), null=True, blank=True
+    )
+    inactivity_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped to end every session of the user at once (see get_session_auth_hash).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_full_name()} <{self.email}>" if self.first_name else self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    def get_session_auth_hash(self) -> str:
+        """Sessions carry this hash; a new password or a new epoch invalidates them all."""
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_epoch}", algorithm="sha256"
+        ).hexdigest()
+
+    def has_verified_phone(self) -> bool:
+        return SMSDevice.objects.filter(user=self, confirmed=True).exists()
+
+
+def _hash_token(device_pk: int, token: str) -> str:
+    # Codes are only six digits, so the hash is keyed with SECRET_KEY: a copy
+    # of the database alone does not let anyone try all million codes offline.
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"sms:{device_pk}:{token}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
+    """A mobile phone that receives one-time codes by SMS; confirmed once verified.
+
+    Unlike django-otp's SideChannelDevice the code is stored as a keyed hash,
+    never in plain text.
+    """
+
+    number = PhoneNumberField(_("Mobile phone"))
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    valid_until = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("SMS device")
+        verbose_name_plural = _("SMS devices")
+
+    def get_throttle_factor(self) -> int:
+        return app_settings.SMS_THROTTLE_FACTOR
+
+    def get_cooldown_duration(self) -> int:
+        return app_settings.SMS_RESEND_COOLDOWN_SECONDS
+
+    def issue_token(self) -> str:
+        """Make a new six-digit code, store its hash, and return it for sending."""
+        token = f"{secrets.randbelow(1_000_000):06d}"
+        self.token_hash = _hash_token(self.pk, token)
+        self.valid_until = timezone.now() + timedelta(
+            seconds=app_settings.SMS_CODE_VALIDITY_SECONDS
+        )
+        self.cooldown_set(commit=False)
+        self.save(update_fields=["token_hash", "valid_until", "last_generated_timestamp"])
+        return token
+
+    def verify_token(self, token) -> bool:
+        """Check a code: single use, before expiry, with django-otp's growing delays."""
+        allowed, _data = self.verify_is_allowed()
+        if not allowed:
+            return False
+        token = str(token or "").strip()
+        ok = (
+            bool(self.token_hash)
+            and timezone.now() < self.valid_until
+            and hmac.compare_digest(self.token_hash, _hash_token(self.pk, token))
+        )
+        if ok:
+            self.token_hash = ""
+            self.valid_until = timezone.now()
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment()
+        return ok
+
+
+class AuditEvent(models.Model):
+    """One audited fact. Append-only: written by services, never changed."""
+
+    class Action(models.TextChoices):
+        SIGNUP = "signup", _("Account created")
+        EMAIL_VERIFIED = "email_verified", _("E-mail verified")
+        PASSWORD_SET = "password_set", _("Password set")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PROFILE_CHANGED = "profile_changed", _("User data changed")
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        PHONE_ADDED = "phone_added", _("Mobile phone added")
+        PHONE_VERIFIED = "phone_verified", _("Mobile phone verified")
+        SMS_SENT = "sms_sent", _("SMS code sent")
+        SMS_FAILED = "sms_failed", _("SMS could not be sent")
+        OTP_VERIFIED = "otp_verified", _("Second factor verified")
+        OTP_FAILED = "otp_failed", _("Second factor failed")
+        MFA_ENROLLED = "mfa_enrolled", _("Second factor enrolled")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        MFA_RESET = "mfa_reset", _("Second factor reset by an administrator")
+        PRIVACY_ACKNOWLEDGED = "privacy_ack", _("Privacy statement acknowledged")
+        DATA_EXPORTED = "data_exported", _("Personal data downloaded")
+        ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+        ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
+        REQUEST_SUBMITTED = "request_submitted", _("Access request submitted")
+        REQUEST_WITHDRAWN = "request_withdrawn", _("Access request withdrawn")
+        REQUEST_APPROVED = "request_approved", _("Access request approved")
+        REQUEST_REJECTED = "request_rejected", _("Access request rejected")
+        REQUEST_REMINDED = "request_reminded", _("Reminder sent for an access request")
+        MEMBERSHIP_REVOKED = "membership_revoked", _("Membership revoked")
+        MEMBERSHIP_EXPIRED = "membership_expired", _("Membership expired")
+        MEMBERSHIP_EXTENDED = "membership_extended", _("Membership extended")
+        PREFERENCES_SAVED = "preferences_saved", _("Preferences saved")
+        EXPORT = "export", _("User list exported")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True, db_index=True)
+    target_repr = models.CharField(_("target"), max_length=255, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_action_display()}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CpmsPortalConfig(AppConfig):
+    name = "cpms_portal"
+    verbose_name = "CPMS portal"

@@ -1,0 +1,98 @@
+"""E-mails to users, in each user's e-mail language, queued with the change they report.
+
+``queue_mail`` renders ``<template_prefix>_subject.txt`` and ``_message.txt``
+(and ``_message.html`` when it exists) in the recipient's language, stores the
+message in the caller's transaction and sends it once that commits. A failure
+leaves it queued for ``manage.py send_queued_mail``.
+"""
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+
+
+def language_for(user) -> str:
+    """The user's e-mail language when the interface has it, else English."""
+    wanted = getattr(user, "email_language", "") or settings.LANGUAGE_CODE
+    available = {code for code, _name in settings.LANGUAGES}
+    return wanted if wanted in available else settings.LANGUAGE_CODE
+
+
+def render_mail(
+    template_prefix: str, context: dict[str, Any], language: str
+) -> tuple[str, str, str]:
+    with translation.override(language):
+        subject = render_to_string(f"{template_prefix}_subject.txt", context)
+        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+        body = render_to_string(f"{template_prefix}_message.txt", context)
+        try:
+            html = render_to_string(f"{template_prefix}_message.html", context)
+        except TemplateDoesNotExist:
+            html = ""
+    return subject, body, html
+
+
+def queue_mail(
+    *,
+    to: Iterable[str] | str,
+    template_prefix: str,
+    context: dict[str, Any],
+    language: str | None = None,
+    user=None,
+) -> list[OutboundEmail]:
+    """Queue one e-mail per address in the caller's transaction; send after commit."""
+    recipients = [to] if isinstance(to, str) else list(to)
+    lang = language or language_for(user)
+    context = {"user": user, "SUPPORT_EMAIL": settings.CPMS_SUPPORT_EMAIL, **context}
+    subject, body, html = render_mail(template_prefix, context, lang)
+    rows = [
+        OutboundEmail.objects.create(to=address, subject=subject[:255], body=body, html_body=html)
+        for address in recipients
+    ]
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: send_queued(ids=ids))
+    return rows
+
+
+def queue_mail_to_user(*, user, template_prefix: str, context: dict[str, Any]) -> None:
+    """Queue an e-mail to a user, in their e-mail language."""
+    queue_mail(to=user.email, template_prefix=template_prefix, context=context, user=user)
+
+
+def send_queued(*, ids: Iterable[int] | None = None, limit: int = 500) -> tuple[int, int]:
+    """Try to send unsent e-mails (those given, or the oldest); return (sent, failed)."""
+    pending = OutboundEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    if ids is not None:
+        pending = pending.filter(pk__in=list(ids))
+    sent = failed = 0
+    for row in pending.order_by("created_at", "id")[:limit]:
+        message = EmailMultiAlternatives(row.subject, row.body, to=[row.to])
+        if row.html_body:
+            message.attach_alternative(row.html_body, "text/html")
+        try:
+            message.send()
+        except Exception as exc:  # any transport failure keeps the row for a retry
+            logger.warning("E-mail %s to %s not sent: %s", row.pk, row.to, exc)
+            OutboundEmail.objects.filter(pk=row.pk).update(
+                attempts=row.attempts + 1, last_error=str(exc)[:2000]
+            )
+            failed += 1
+        else:
+            OutboundEmail.objects.filter(pk=row.pk).update(
+                sent_at=timezone.now(), attempts=row.attempts + 1, last_error=""
+            )
+            sent += 1
+    return sent, failed

@@ -1,0 +1,42 @@
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+
+from accounts.mail import queue_mail_to_user, send_queued
+from accounts.models import OutboundEmail
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_mail_is_sent_after_commit_in_the_users_language(django_capture_on_commit_callbacks):
+    user = UserFactory(email_language="de", first_name="Anna")
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_mail_to_user(user=user, template_prefix="accounts/email/test", context={"text": "x"})
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [user.email]
+    assert mail.outbox[0].subject.startswith("[ERN CPMS] ")
+    assert OutboundEmail.objects.get().sent_at is not None
+
+
+def test_a_mail_server_failure_keeps_the_message_for_a_retry(
+    settings, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    settings.MAILERS = {"default": {"BACKEND": "tests.accounts.test_mail.BrokenBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_mail_to_user(user=user, template_prefix="accounts/email/test", context={"text": "x"})
+    row = OutboundEmail.objects.get()
+    assert row.sent_at is None and row.attempts == 1 and "refused" in row.last_error
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    call_command("send_queued_mail", verbosity=0)
+    row.refresh_from_db()
+    assert row.sent_at is not None and len(mail.outbox) == 1
+    assert send_queued() == (0, 0)
+
+
+class BrokenBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("connection refused by the mail server")

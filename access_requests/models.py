@@ -377,6 +377,8 @@ class NetworkAdministrator(models.Model):
         related_name="administrators",
         limit_choices_to={"kind": "network"},
     )
+    # Makes the daily digest idempotent however often cron runs.
+    last_digest_sent_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("network administrator")

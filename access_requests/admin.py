@@ -319,8 +319,8 @@ class AccessRequestAdmin(NetworkScopedAdmin):
 
     @admin.display(description=_("verified phone"), boolean=True)
     def verified_phone(self, obj: AccessRequest) -> bool:
-        if hasattr(obj, "applicant_has_verified_phone"):
-            return obj.applicant_has_verified_phone
+        if hasattr(obj.user, "confirmed_sms_devices"):
+            return bool(obj.user.confirmed_sms_devices)
         return obj.user.has_verified_phone()
 
     @admin.display(description=_("network"), ordering="network__code")

@@ -231,6 +231,12 @@ class AccessRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "network", "submitted_at"], name="request_queue_idx"),
+            # The superuser's queue (every network, oldest first) reads this in order.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="request_pending_oldest_idx",
+            ),
             models.Index(fields=["user", "status"], name="request_user_status_idx"),
         ]
 

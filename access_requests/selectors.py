@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 
 from access_requests.models import (
@@ -64,15 +64,20 @@ def audit_events_for_administrator(user: User) -> QuerySet[AuditEvent]:
 
 
 def with_queue_columns(requests: QuerySet[AccessRequest]) -> QuerySet[AccessRequest]:
-    """Everything a queue row shows, in a fixed number of queries whatever the rows."""
-    return (
-        requests.select_related("user", "institution", "institution__parent", "network")
-        .annotate(
-            applicant_has_verified_phone=Exists(
-                SMSDevice.objects.filter(user=OuterRef("user_id"), confirmed=True)
-            )
-        )
-        .prefetch_related("profiles")
+    """Everything a queue row shows, in a fixed number of queries whatever the rows.
+
+    The verified phone is prefetched for the page's applicants rather than annotated
+    with EXISTS: PostgreSQL plans that EXISTS as a scan of every confirmed device.
+    """
+    return requests.select_related(
+        "user", "institution", "institution__parent", "network"
+    ).prefetch_related(
+        "profiles",
+        Prefetch(
+            "user__smsdevice_set",
+            queryset=SMSDevice.objects.filter(confirmed=True).only("pk", "user_id"),
+            to_attr="confirmed_sms_devices",
+        ),
     )
 
 

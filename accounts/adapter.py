@@ -2,11 +2,11 @@
 language, and the password chosen after the address is verified."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.core import context as allauth_context
 from django.contrib.auth import get_user_model
-from allauth.account.forms import default_token_generator
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
@@ -47,7 +47,11 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         ctx = {"request": request, "email": email, **context}
         mail.queue_mail(
-            to=email, template_prefix=template_prefix, context=ctx, language=language, user=recipient
+            to=email,
+            template_prefix=template_prefix,
+            context=ctx,
+            language=language,
+            user=recipient,
         )
 
     def set_password(self, user: User, password: str) -> None:

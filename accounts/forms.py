@@ -1,5 +1,6 @@
 """Forms of the account pages: they validate, services write."""
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.urls import reverse_lazy
@@ -40,6 +41,7 @@ class RobotCheckWidget(forms.Widget):
                 "challenge_url": reverse_lazy("accounts:robot_challenge"),
                 "algorithm": app_settings.ALTCHA_ALGORITHM,
                 "language": (get_language() or "en")[:2],
+                "strings_id": f"{(attrs or {}).get('id', name)}_strings",
                 "strings": {
                     "label": str(_("I'm not a robot")),
                     "verified": str(_("Verified")),
@@ -152,6 +154,22 @@ class SignupForm(AllauthSignupForm):
         return cleaned_data
 
 
+class LoginForm(AllauthLoginForm):
+    """First authentication: e-mail address and password, labelled as the guide."""
+
+    def _setup_password_field(self) -> None:
+        # allauth drops the password from the login form when sign-up asks for
+        # none; ours is chosen after verification, and the login needs it.
+        pass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("E-mail")
+        self.fields["password"].label = _("Password")
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
 class ProfileForm(forms.ModelForm):
     """User Data details: the e-mail address changes only through verification."""
 
@@ -206,4 +224,3 @@ class AccountDeletionForm(forms.Form):
                 _("The password is not correct."), code="password_incorrect"
             )
         return password
-

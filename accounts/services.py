@@ -1,4 +1,4 @@
-"""Every write of the accounts app: typed, keyword-only, atomic, audited in the same transaction."""
+"""Every write of the accounts app: typed, keyword-only, atomic, audited in its transaction."""
 
 from typing import Any
 
@@ -184,8 +184,7 @@ def _delete_with_owned_rows(user: User) -> None:
 
 def _belongs_to(obj: models.Model, user: User) -> bool:
     return any(
-        field.remote_field.on_delete is models.CASCADE
-        and getattr(obj, field.attname) == user.pk
+        field.remote_field.on_delete is models.CASCADE and getattr(obj, field.attname) == user.pk
         for field in selectors.user_foreign_keys(type(obj))
     )
 

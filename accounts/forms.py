@@ -4,7 +4,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.urls import reverse_lazy
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import robot_check
@@ -145,12 +145,18 @@ class SignupForm(AllauthSignupForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        email, email2 = cleaned_data.get("email"), cleaned_data.get("email2")
-        if email and email2 and email != email2 and "email2" in self.errors:
-            # allauth's wording names neither field; ours says which one to fix.
-            self.errors["email2"] = self.error_class(
-                [_("The two e-mail addresses differ: please type the same address in both.")]
-            )
+        # allauth's mismatch message names neither field; ours says what to fix.
+        allauth_mismatch = gettext("You must type the same email each time.")
+        errors = self.errors.get("email2")
+        if errors:
+            for index, error in enumerate(errors.data):
+                if any(message == allauth_mismatch for message in error):
+                    errors.data[index] = forms.ValidationError(
+                        _(
+                            "The two e-mail addresses differ: please type the same address in both."
+                        ),
+                        code="email_mismatch",
+                    )
         return cleaned_data
 
 

@@ -35,9 +35,11 @@ def audit_email_confirmed(sender, request, email_address, **kwargs):
 
 @receiver(allauth_signals.email_changed, dispatch_uid="accounts.audit_email_changed")
 def audit_email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
+    if from_email_address is None:
+        return  # the first address verified after sign-up: audited as e-mail verified
     services.record_email_changed(
         user=user,
-        from_email=from_email_address.email if from_email_address else None,
+        from_email=from_email_address.email,
         to_email=to_email_address.email,
         request=request,
     )

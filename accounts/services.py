@@ -110,7 +110,7 @@ def update_profile(
 
 @transaction.atomic
 def record_email_changed(
-    *, user: User, from_email: str | None, to_email: str, request: HttpRequest | None
+    *, user: User, from_email: str, to_email: str, request: HttpRequest | None
 ) -> None:
     """Audit that a new, verified address replaced the old one."""
     record_event(

@@ -145,18 +145,14 @@ class SignupForm(AllauthSignupForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        ours = _("The two e-mail addresses differ: please type the same address in both.")
         # allauth's mismatch message names neither field; ours says what to fix.
         allauth_mismatch = gettext("You must type the same email each time.")
         errors = self.errors.get("email2")
         if errors:
             for index, error in enumerate(errors.data):
                 if any(message == allauth_mismatch for message in error):
-                    errors.data[index] = forms.ValidationError(
-                        _(
-                            "The two e-mail addresses differ: please type the same address in both."
-                        ),
-                        code="email_mismatch",
-                    )
+                    errors.data[index] = forms.ValidationError(ours, code="email_mismatch")
         return cleaned_data
 
 

@@ -117,7 +117,8 @@ def test_signup_creates_an_account_without_password_and_mails_in_its_language(
         message.subject
         == "[ERN CPMS] Bestätigen Sie Ihre E-Mail-Adresse und wählen Sie Ihr Passwort"
     )
-    assert "Sehr geehrte Frau" not in message.body and "Anna" in message.body
+    assert message.body.startswith("Guten Tag Anna,")
+    assert "Um Ihre Adresse zu bestätigen und Ihr Passwort zu wählen" in message.body
     assert "/accounts/confirm-email/" in message.body
 
 
@@ -147,3 +148,15 @@ def test_signup_does_not_reveal_a_registered_address(client, signup_data, outbox
     # The owner of the known address learns that someone tried, by e-mail only.
     (warning,) = outbox(to=known.email)
     assert "already exists" in warning.body
+
+
+def test_the_page_follows_the_browser_language(client):
+    body = client.get(SIGNUP, headers={"accept-language": "fr"}).content.decode()
+    assert "Créer un compte" in body and '<html lang="fr">' in body
+    assert '<option value="fr" selected>français (fr)</option>' in body  # e-mail language too
+
+
+def test_the_language_switcher_works_before_login(client):
+    response = client.post(reverse("set_language"), {"language": "de", "next": SIGNUP})
+    assert response["Location"] == SIGNUP
+    assert "Konto erstellen" in client.get(SIGNUP).content.decode()

@@ -81,7 +81,7 @@ def test_the_link_verifies_then_leads_to_choosing_the_password_then_login(client
 
 
 def test_the_password_link_is_single_use(client, signed_up):
-    user, link = signed_up
+    _user, link = signed_up
     password_url = client.post(link)["Location"]
     client.post(link)  # the verification link itself is now used
     form_url = client.get(password_url)["Location"]

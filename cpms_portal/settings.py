@@ -188,6 +188,9 @@ ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms
 # A new address replaces the old one only once it is verified.
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
+# without it every user behind the proxy would share the proxy's address and its limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = ACCOUNT_TRUSTED_PROXY_COUNT
 
 # django-otp
 OTP_TOTP_ISSUER = "ERN CPMS"

@@ -128,8 +128,12 @@ def test_production_sends_hsts_and_secure_cookies_over_https():
     # The real middleware stack in production mode, on a real request through the test
     # client, in a fresh interpreter (settings are read once per process).
     code = (
-        "import django, json; django.setup(); "
-        "from django.test.utils import setup_test_environment; setup_test_environment(); "
+        "import django, json; django.setup(); from django.conf import settings; "
+        "from django.test.utils import setup_test_environment, override_settings; "
+        "setup_test_environment(); "
+        # Without collectstatic there is no manifest: serve static names as they are.
+        "override_settings(STORAGES={**settings.STORAGES, 'staticfiles': {'BACKEND': "
+        "'django.contrib.staticfiles.storage.StaticFilesStorage'}}).enable(); "
         "from django.test import Client; c = Client(); "
         "r = c.get('/accounts/login/', secure=True, HTTP_HOST='cpms.example.eu'); "
         "m = c.cookies; "

@@ -12,8 +12,10 @@ from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +67,17 @@ def test_argon2id_hash_meets_owasp_minimum(real_hashers):
     assert params.memory_cost >= 19 * 1024  # KiB
     assert params.time_cost >= 2
     assert params.parallelism >= 1
+
+
+def test_pbkdf2_hash_is_upgraded_to_argon2id_at_next_login(client, real_hashers):
+    user = UserFactory()
+    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    user.save(update_fields=["password"])
+
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+    params = extract_parameters(user.password.removeprefix("argon2"))
+    assert (params.memory_cost, params.time_cost, params.parallelism) == (19 * 1024, 2, 1)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("cpms/", views.cpms_home, name="cpms-home"),
     path("accounts/", include("allauth.urls")),
+    path("security/", include("accounts.two_factor.urls")),
+    path("security/webauthn/", include("accounts.two_factor.webauthn_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

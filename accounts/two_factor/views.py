@@ -172,8 +172,9 @@ def challenge(request: HttpRequest) -> HttpResponse:
         if result.ok:
             return HttpResponseRedirect(safe_next_url(request))
         form.add_error("code", _throttled(result.retry_in) if result.retry_in else WRONG_CODE)
-    code_sent = (
-        method == Method.SMS and bool(device.token_hash) and device.valid_until > timezone.now()
+    # After a refused code the code form stays, with its message, even if no code is live.
+    code_sent = method == Method.SMS and (
+        bool(form.errors) or (bool(device.token_hash) and device.valid_until > timezone.now())
     )
     return render(
         request,

@@ -17,7 +17,7 @@ from accounts.two_factor.selectors import Method
 
 class ReauthenticationNeeded(exceptions.OTPWebAuthnApiError):
     status_code = 403
-    code = "reauthentication_required"
+    default_code = "reauthentication_required"
     default_detail = _("Please confirm your password again before adding a security key.")
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("security/", include("accounts.two_factor.urls")),
     path("security/webauthn/", include("accounts.two_factor.webauthn_urls")),
+    path("requests/", include("access_requests.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -16,16 +16,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 
-from access_requests.models import AccessRequest, Membership
+from access_requests.models import Membership
 from access_requests.reference_data import CPMS_CODE
 
 CPMS_URL_PREFIXES = ("/cpms/",)
@@ -36,7 +34,6 @@ class Requirement:
     name: str
     is_met: Callable[[HttpRequest], bool]
     page: Callable[[HttpRequest], str]  # the URL of the page that fulfils it
-    message: Callable[[HttpRequest], str] | None = None  # shown on arrival there
 
 
 def _is_logged_in(request: HttpRequest) -> bool:
@@ -49,17 +46,6 @@ def _has_active_membership(request: HttpRequest) -> bool:
         .filter(user=request.user, institution__application__code=CPMS_CODE)
         .exists()
     )
-
-
-def _membership_message(request: HttpRequest) -> str:
-    pending = AccessRequest.objects.filter(
-        user=request.user,
-        institution__application__code=CPMS_CODE,
-        status__in=AccessRequest.OPEN_STATUSES,
-    ).exists()
-    if pending:
-        return _("Your request is being validated by the administrators.")
-    return _("You don't have any User Profile for this Application, please request an access.")
 
 
 def _has_verified_phone(request: HttpRequest) -> bool:
@@ -77,12 +63,10 @@ def _has_answered_preferences(request: HttpRequest) -> bool:
 
 REQUIREMENTS: list[Requirement] = [
     Requirement("login", _is_logged_in, lambda r: resolve_url(settings.LOGIN_URL)),
-    Requirement(
-        "membership",
-        _has_active_membership,
-        lambda r: reverse("access_requests:home"),
-        _membership_message,
-    ),
+    # The access-requests home says "You don't have any User Profile for this
+    # Application, please click here to request an access", or that a pending request
+    # "is being validated by the administrators".
+    Requirement("membership", _has_active_membership, lambda r: reverse("access_requests:home")),
     Requirement("phone", _has_verified_phone, lambda r: reverse("two_factor:phone")),
     Requirement(
         "second_factor", _is_second_factor_verified, lambda r: reverse("two_factor:challenge")
@@ -109,8 +93,6 @@ def check(request: HttpRequest) -> HttpResponse | None:
         return None  # a requirement's own page (under /cpms/) is open once the ones before pass
     if requirement.name == "login":
         return redirect_to_login(request.get_full_path(), page)
-    if requirement.message is not None:
-        messages.info(request, requirement.message(request))
     separator = "&" if "?" in page else "?"
     return HttpResponseRedirect(
         f"{page}{separator}{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"

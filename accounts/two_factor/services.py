@@ -122,7 +122,11 @@ def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
 def verify_phone(
     *, device: SMSDevice, code: str, request: HttpRequest | None = None
 ) -> VerifyResult:
-    """Confirm a new number with its code; it then replaces any earlier number."""
+    """Confirm a new number with its code; it then replaces any earlier number.
+
+    The code just entered proves the phone is in the user's hands, exactly as the
+    challenge would: a session not verified yet counts as verified by this phone.
+    """
     with transaction.atomic():
         locked = SMSDevice.objects.select_for_update().get(pk=device.pk)
         allowed, data = locked.verify_is_allowed()
@@ -144,6 +148,15 @@ def verify_phone(
             request=request,
         )
     device.refresh_from_db()
+    if request is not None and not request.user.is_verified():
+        record_event(
+            action=AuditEvent.Action.OTP_VERIFIED,
+            actor=request.user,
+            target=device,
+            data={"method": Method.SMS},
+            request=request,
+        )
+        complete_second_factor(request=request, device=device)
     return VerifyResult(ok=True)
 
 

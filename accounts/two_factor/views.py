@@ -82,7 +82,24 @@ def _phone_page(request, *, form=None, code_form=None, status=200) -> HttpRespon
     )
 
 
+def _second_factor_before_replacing(view):
+    """Replacing a verified number needs that number (or another factor) first: with the
+    password alone, anyone could move the second factor to their own phone."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if _replacing_a_verified_number(request) and not request.user.is_verified():
+            return redirect(
+                f"{reverse('two_factor:challenge')}?"
+                f"{urlencode({REDIRECT_FIELD_NAME: reverse('two_factor:phone')})}"
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @never_cache
+@_second_factor_before_replacing
 @reauthentication_required(enabled=_replacing_a_verified_number)
 def phone(request: HttpRequest) -> HttpResponse:
     """Add a mobile number (or replace it, after the password again) and send its code."""

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, SMSDevice
 from accounts.sms import SMSDeliveryError
-from tests.accounts.two_factor_support import last_sms_code, reauthenticate
+from tests.accounts.two_factor_support import last_sms_code, pass_sms_challenge, reauthenticate
 from tests.factories import SMSDeviceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +40,7 @@ def test_a_number_counts_only_once_its_sms_code_is_entered(client, user, sms_out
     assert device.confirmed is False
     assert not user.has_verified_phone()
     assert sms_outbox[-1].to == "+32470123456"
+    assert not client.session.get("otp_device_id")
     page = client.get(PHONE_URL).content.decode()
     assert "Unverified" in page
     assert "+32 470 12 34 56" in page
@@ -53,7 +54,9 @@ def test_a_number_counts_only_once_its_sms_code_is_entered(client, user, sms_out
     assert user.has_verified_phone()
     assert user.mobile_phone == "+32470123456"
     actions = set(AuditEvent.objects.filter(actor=user).values_list("action", flat=True))
-    assert {"phone_added", "sms_sent", "phone_verified"} <= actions
+    assert {"phone_added", "sms_sent", "phone_verified", "otp_verified"} <= actions
+    # The code entered proves possession, as the challenge would: the session is verified.
+    assert client.session["otp_device_id"] == device.persistent_id
 
 
 def test_after_verification_the_user_goes_on_to_next(client, user):
@@ -144,9 +147,21 @@ def test_a_provider_failure_shows_the_message_and_keeps_the_number(
     assert len(sms_outbox) == 1
 
 
+def test_replacing_a_verified_number_needs_a_verified_session(client, sms_outbox):
+    user = SMSDeviceFactory().user
+    client.force_login(user)
+
+    response = client.post(PHONE_URL, {"number": "+32470123456"})
+
+    assert response["Location"] == f"{reverse('two_factor:challenge')}?next=%2Fsecurity%2Fphone%2F"
+    assert SMSDevice.objects.filter(user=user).count() == 1
+    assert sms_outbox == []
+
+
 def test_replacing_a_verified_number_needs_the_password_again(client, sms_outbox):
     user = SMSDeviceFactory().user
     client.force_login(user)
+    pass_sms_challenge(client)
 
     response = client.post(PHONE_URL, {"number": "+32470123456"})
 
@@ -161,6 +176,7 @@ def test_replacing_a_verified_number_needs_the_password_again(client, sms_outbox
     assert sms_outbox[-1].to == "+32470123456"
     # The old number keeps working until the new one is verified.
     assert SMSDevice.objects.get(user=user, confirmed=True).number == "+4915112345678"
+    assert user.has_verified_phone()
 
     client.post(reverse("two_factor:phone-verify"), {"code": last_sms_code()})
 

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "cpms_portal.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.PrivacyAcknowledgementMiddleware",
     "cpms_portal.gate.CPMSGateMiddleware",
 ]
 
@@ -181,6 +182,10 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_RATE_LIMITS["cpms_sms_send"] = env.str(
     "SMS_RATE_LIMITS", default="20/h/ip,10/h/user,3/5m/key,10/d/key"
 )
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
+# A new address replaces the old one only once it is verified.
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # django-otp
@@ -267,6 +272,7 @@ CPMS_TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 CPMS_SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="Sante-ERN-CPMS-itsupport@ec.europa.eu")
 CPMS_PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=[])
 CPMS_GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=90)
+CPMS_SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 PHONENUMBER_DB_FORMAT = "E164"

@@ -6,7 +6,9 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from access_requests import services
 from access_requests.models import AccessRequest, Application
+from accounts.models import AuditEvent
 from tests.factories import (
     AccessRequestFactory,
     ApplicationFactory,
@@ -121,3 +123,55 @@ def test_step_1_preselects_the_application_of_the_url(client, user):
     cpms = ApplicationFactory()
     response = client.get(reverse("access_requests:wizard-application"), {"application": cpms.pk})
     assert f'<option value="{cpms.pk}" selected>CPMS</option>' in response.content.decode()
+
+
+def test_withdraw_asks_for_confirmation_then_withdraws(client, user):
+    pending = AccessRequestFactory(user=user)
+    url = reverse("access_requests:request-withdraw", args=[pending.pk])
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert "Do you really want to withdraw this request?" in html.unescape(
+        response.content.decode()
+    )
+    pending.refresh_from_db()
+    assert pending.status == AccessRequest.Status.SUBMITTED  # a GET changes nothing
+
+    response = client.post(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("access_requests:home")
+    pending.refresh_from_db()
+    assert pending.status == AccessRequest.Status.WITHDRAWN
+    assert not pending.items.filter(is_open=True).exists()
+    assert AuditEvent.objects.filter(
+        action="request_withdrawn", target_id=str(pending.pk)
+    ).exists()
+    body = client.get(response["Location"]).content.decode()
+    assert "Your request has been withdrawn." in body
+
+
+def test_withdrawing_a_decided_request_is_refused_with_a_message(client, user):
+    pending = AccessRequestFactory(user=user)
+    services.withdraw_request(access_request=pending, user=user)
+    url = reverse("access_requests:request-withdraw", args=[pending.pk])
+    body = html.unescape(client.get(url).content.decode())
+    assert "This request is already withdrawn and cannot be withdrawn." in body
+    response = client.post(url, follow=True)
+    assert "already withdrawn and cannot be changed" in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize("url_name", ["request-withdraw", "request-submitted"])
+def test_another_users_request_is_not_found(client, user, url_name):
+    other = AccessRequestFactory()
+    url = reverse(f"access_requests:{url_name}", args=[other.pk])
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    if url_name == "request-withdraw":
+        assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+        other.refresh_from_db()
+        assert other.status == AccessRequest.Status.SUBMITTED
+
+
+def test_unknown_request_is_not_found(client, user):
+    url = reverse("access_requests:request-submitted", args=[999999])
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    huge = "/requests/99999999999999999999999/submitted/"
+    assert client.get(huge).status_code == HTTPStatus.NOT_FOUND

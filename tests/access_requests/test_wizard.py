@@ -8,7 +8,14 @@ from django.core import mail
 from django.urls import reverse
 
 from access_requests import services
-from access_requests.models import AccessProfile, AccessRequest, Application, Organisation
+from access_requests.models import (
+    AccessProfile,
+    AccessRequest,
+    Application,
+    NetworkAdministrator,
+    Organisation,
+)
+from accounts.models import OutboundEmail
 from tests.factories import (
     AccessProfileFactory,
     AccessRequestFactory,
@@ -505,3 +512,28 @@ def test_tampered_profile_ids_are_refused_with_a_message(client, user, de40, pro
     )
     assert response.status_code == HTTPStatus.OK
     assert "This access profile does not exist." in text(response)
+
+
+def test_submission_mails_the_network_administrators_not_the_superusers(
+    client, user, de40, profiles, django_capture_on_commit_callbacks
+):
+    admin = UserFactory(is_staff=True)
+    NetworkAdministrator.objects.create(user=admin, network=de40.network)
+    other_network_admin = UserFactory(is_staff=True)
+    NetworkAdministrator.objects.create(
+        user=other_network_admin, network=Organisation.objects.get(code="BOND")
+    )
+    UserFactory(is_superuser=True, is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        recap_post(client, de40, profiles["HP"])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([user.email, admin.email])
+
+
+def test_no_mail_when_nothing_is_submitted(
+    client, user, de40, profiles, django_capture_on_commit_callbacks
+):
+    UserFactory(is_superuser=True, is_staff=True)
+    recap_post(client, de40, profiles["HP"])
+    with django_capture_on_commit_callbacks(execute=True):
+        recap_post(client, de40, profiles["HP"])  # a replay: refused, nothing queued
+    assert OutboundEmail.objects.count() == 2

@@ -6,6 +6,7 @@ The wizard keeps its state in the URL (``application``, ``node``, ``organisation
 ``go`` set; when valid, the view redirects to the next step.
 """
 
+from collections.abc import Iterable
 from http import HTTPStatus
 from urllib.parse import urlencode
 
@@ -31,7 +32,7 @@ from access_requests.forms import (
     resolve_institution,
     resolve_node,
 )
-from access_requests.models import Organisation
+from access_requests.models import AccessProfile, Application, Organisation
 
 DUPLICATE_MESSAGE = gettext_lazy(
     "You already have a pending request for this profile at this organisation."
@@ -55,14 +56,33 @@ def step_url(name: str, **params) -> str:
     return f"{url}?{urlencode(query, doseq=True)}" if query else url
 
 
-def _steps(current: int, **state) -> list[dict]:
-    """The step indicator: earlier steps are links that keep the state."""
+def _steps(
+    current: int,
+    *,
+    application: Application | None = None,
+    institution: Organisation | None = None,
+    profiles: Iterable[AccessProfile] = (),
+) -> list[dict]:
+    """The step indicator: earlier steps are links that keep what was chosen."""
+    state = {
+        1: {"application": application and application.pk},
+        2: {
+            "application": application and application.pk,
+            "node": institution and institution.parent_id,
+            "organisation": institution and institution.pk,
+        },
+        3: {
+            "application": application and application.pk,
+            "organisation": institution and institution.pk,
+            "profile": [p.pk for p in profiles],
+        },
+    }
     return [
         {
             "number": number,
             "label": label,
             "current": number == current,
-            "url": step_url(name, **state) if number < current else "",
+            "url": step_url(name, **state[number]) if number < current else "",
         }
         for number, name, label in STEPS
     ]
@@ -160,9 +180,16 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
         if at_institutions
         else set()
     )
-    path = [*node.ancestors(), node] if node is not None else []
     selected = request.GET.get("organisation", "")
-    base = {"application": application.pk}
+
+    def tree_url(**params) -> str:
+        return step_url(
+            "access_requests:wizard-organisation", application=application.pk, **params
+        )
+
+    def page_url(number: int) -> str:
+        return tree_url(node=node and node.pk, q=search, organisation=selected, page=number)
+
     return render(
         request,
         "access_requests/wizard_organisation.html",
@@ -170,26 +197,14 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             "application": application,
             "node": node,
             "path": [
-                (n, step_url(request.resolver_match.view_name, **base, node=n.pk)) for n in path
+                (n, tree_url(node=n.pk)) for n in ([*node.ancestors(), node] if node else [])
             ],
-            "root_url": step_url(request.resolver_match.view_name, **base),
-            "up_url": (
-                step_url(
-                    request.resolver_match.view_name,
-                    **base,
-                    node=node.parent_id or "",
-                )
-                if node is not None
-                else ""
-            ),
+            "root_url": tree_url(),
+            "up_url": tree_url(node=node.parent_id) if node is not None else "",
             "rows": [
                 {
                     "organisation": child,
-                    "open_url": (
-                        ""
-                        if child.is_institution
-                        else step_url(request.resolver_match.view_name, **base, node=child.pk)
-                    ),
+                    "open_url": "" if child.is_institution else tree_url(node=child.pk),
                     "submitted": child.pk in submitted_at,
                     "checked": str(child.pk) == selected,
                 }
@@ -197,24 +212,17 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             ],
             "page": page,
             "page_urls": [
-                (
-                    number,
-                    step_url(
-                        request.resolver_match.view_name,
-                        **base,
-                        node=node.pk if node else "",
-                        q=search,
-                        organisation=selected,
-                        page=number,
-                    ),
-                )
+                (number, page_url(number))
                 for number in page.paginator.get_elided_page_range(page.number)
             ],
+            "previous_url": page_url(page.previous_page_number()) if page.has_previous() else "",
+            "next_url": page_url(page.next_page_number()) if page.has_next() else "",
             "search": search,
+            "selected": selected,
             "at_institutions": at_institutions,
             "form": form,
             "per_page": per_page,
-            "steps": _steps(2, application=application.pk),
+            "steps": _steps(2, application=application),
             "back_url": step_url("access_requests:wizard-application", application=application.pk),
         },
     )
@@ -270,7 +278,7 @@ def wizard_profile(request: HttpRequest) -> HttpResponse:
             "application": application,
             "institution": institution,
             "form": form,
-            "steps": _steps(3, application=application.pk, organisation=institution.pk),
+            "steps": _steps(3, application=application, institution=institution),
             "back_url": _back_to_organisation(application, institution),
             "guest_days": app_settings.GUEST_ACCESS_DAYS,
         },
@@ -331,9 +339,7 @@ def wizard_recap(request: HttpRequest) -> HttpResponse:
             "profiles": profiles,
             "form": form,
             "steps": _steps(
-                4,
-                **state,
-                profile=[p.pk for p in profiles],
+                4, application=application, institution=institution, profiles=profiles
             ),
             "back_url": back_url,
             "guest_days": app_settings.GUEST_ACCESS_DAYS,

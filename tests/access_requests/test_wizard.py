@@ -207,9 +207,11 @@ def test_step_2_paginates_25_records_per_page(client, user, big_country):
     assert "Showing 1 to 25 of 60 entries" in body
     assert "0000 Guest Access" in body and "DE24 - Klinikum 24" in body
     assert "DE25 - Klinikum 25" not in body
+    assert 'rel="next"' in body and 'rel="prev"' not in body
     body = text(step2(client, big_country, page=3))
     assert "Showing 51 to 60 of 60 entries" in body
     assert "DE59 - Klinikum 59" in body and "DE24 - Klinikum 24" not in body
+    assert 'rel="prev"' in body and 'rel="next"' not in body
     # An out-of-range or invalid page shows a page, never an error.
     assert step2(client, big_country, page="999999999999999999999").status_code == HTTPStatus.OK
     assert step2(client, big_country, page="x").status_code == HTTPStatus.OK
@@ -537,3 +539,26 @@ def test_no_mail_when_nothing_is_submitted(
     with django_capture_on_commit_callbacks(execute=True):
         recap_post(client, de40, profiles["HP"])  # a replay: refused, nothing queued
     assert OutboundEmail.objects.count() == 2
+
+
+def test_step_indicator_links_earlier_steps_with_the_state(client, user, de40, profiles):
+    response = client.get(
+        reverse("access_requests:wizard-recap"),
+        {
+            "application": de40.application_id,
+            "organisation": de40.pk,
+            "profile": profiles["HP"].pk,
+        },
+    )
+    body = response.content.decode().replace("&amp;", "&")
+    app = de40.application_id
+    assert f'href="/requests/new/?application={app}">1 Select application' in body
+    assert (
+        f'href="/requests/new/organisation/?application={app}&node={de40.parent_id}'
+        f'&organisation={de40.pk}">2 Select organisation' in body
+    )
+    assert (
+        f'href="/requests/new/profile/?application={app}&organisation={de40.pk}'
+        f'&profile={profiles["HP"].pk}">3 Select access profile' in body
+    )
+    assert '<li aria-current="step">4 Recap and Submission' in body

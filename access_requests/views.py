@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access_requests import selectors, services
 from access_requests.app_settings import app_settings
@@ -104,11 +104,13 @@ def _error_page(request: HttpRequest, error: WizardError) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The authorisation system's Home: the user's requests and granted profiles."""
     user = request.user
+    access_requests = list(selectors.requests_of_user(user=user))
     return render(
         request,
         "access_requests/request_list.html",
         {
-            "access_requests": selectors.requests_of_user(user=user),
+            "access_requests": access_requests,
+            "remindable": {r.pk for r in access_requests if services.can_send_reminder(r)},
             "memberships": selectors.memberships_of_user(user=user),
             "applications_without_profile": selectors.applications_without_profile(user=user),
             "has_pending_request": selectors.has_pending_request(user=user),
@@ -379,3 +381,16 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         "access_requests/request_withdraw.html",
         {"access_request": access_request, "can_withdraw": access_request.is_open},
     )
+
+
+@require_POST
+def request_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner reminds the administrators of a request pending for a few days (once)."""
+    access_request = get_object_or_404(selectors.request_of_user(user=request.user, pk=pk))
+    try:
+        services.send_reminder(access_request=access_request, user=request.user, request=request)
+    except services.RequestError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("A reminder has been sent to the administrators."))
+    return redirect("access_requests:home")

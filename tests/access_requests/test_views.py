@@ -1,10 +1,13 @@
 """The applicant's pages: home, withdraw, confirmation, and who may see what."""
 
 import html
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from access_requests import services
 from access_requests.models import AccessRequest, Application
@@ -41,6 +44,7 @@ def test_home_without_profile_invites_to_request_access(client, user, reference_
     assert "You don't have any User Profile for this Application" in body
     assert f"{reverse('access_requests:wizard-application')}?application={cpms.pk}" in body
     assert "User Data details" in body and "Request access" in body
+    assert f'href="{reverse("accounts:profile")}">User Data details' in body
     # Only open applications are offered.
     assert "Request access to ERN AAC application" not in body
 
@@ -175,3 +179,45 @@ def test_unknown_request_is_not_found(client, user):
     assert client.get(url).status_code == HTTPStatus.NOT_FOUND
     huge = "/requests/99999999999999999999999/submitted/"
     assert client.get(huge).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_reminder_button_after_three_days_sends_one_reminder(
+    client, user, django_capture_on_commit_callbacks
+):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    old = AccessRequestFactory(user=user, submitted_at=timezone.now() - timedelta(days=4))
+    url = reverse("access_requests:request-remind", args=[old.pk])
+    body = client.get(reverse("access_requests:home")).content.decode()
+    assert f'action="{url}"' in body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert "A reminder has been sent to the administrators." in response.content.decode()
+    old.refresh_from_db()
+    assert old.reminder_sent_at is not None
+    assert [m.to for m in mail.outbox] == [[admin.email]]
+    body = html.unescape(response.content.decode())
+    assert f'action="{url}"' not in body and "Reminder sent on" in body
+    # A second one is refused with a message.
+    response = client.post(url, follow=True)
+    assert "A reminder has already been sent" in html.unescape(response.content.decode())
+
+
+def test_no_reminder_before_three_days(client, user):
+    recent = AccessRequestFactory(user=user, submitted_at=timezone.now() - timedelta(days=1))
+    url = reverse("access_requests:request-remind", args=[recent.pk])
+    assert f'action="{url}"' not in client.get(reverse("access_requests:home")).content.decode()
+    response = client.post(url, follow=True)
+    assert "You can send a reminder once your request has waited 3 days." in (
+        html.unescape(response.content.decode())
+    )
+    recent.refresh_from_db()
+    assert recent.reminder_sent_at is None
+
+
+def test_reminder_for_another_users_request_is_not_found(client, user):
+    other = AccessRequestFactory(submitted_at=timezone.now() - timedelta(days=10))
+    url = reverse("access_requests:request-remind", args=[other.pk])
+    assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    other.refresh_from_db()
+    assert other.reminder_sent_at is None

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory, force_login_verified
+from tests.accounts.two_factor_support import pass_sms_challenge
+from tests.factories import PASSWORD, SMSDeviceFactory, UserFactory, force_login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,6 @@ def test_admin_login_form_does_not_log_anyone_in(client, staff):
     assert client.get(ADMIN).status_code == HTTPStatus.FOUND
 
 
-@pytest.mark.skip(reason="TEMPORARY: until the login branch's challenge page is on main")
 def test_admin_needs_a_second_factor_after_the_password(client, staff):
     client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
     assert "_auth_user_id" in client.session  # password accepted
@@ -86,3 +86,14 @@ def test_admin_refuses_non_staff_even_with_a_second_factor(client):
     assert client.get(reverse("admin:login")).status_code == HTTPStatus.FORBIDDEN
     response = client.get(ADMIN, follow=True)
     assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_admin_through_password_then_sms_code(client, staff):
+    SMSDeviceFactory(user=staff)
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert client.get(ADMIN).status_code == HTTPStatus.FOUND
+
+    response = pass_sms_challenge(client, next_url=ADMIN)
+
+    assert response.status_code == HTTPStatus.FOUND and response["Location"] == ADMIN
+    assert client.get(ADMIN).status_code == HTTPStatus.OK

@@ -193,6 +193,9 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 # A new address replaces the old one only once it is verified.
 ACCOUNT_CHANGE_EMAIL = True
+# Changing the e-mail address asks for the password again (allauth's reauthentication,
+# valid ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 minutes); ASVS 5.0 V7.5.1.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
 # without it every user behind the proxy would share the proxy's address and its limits.

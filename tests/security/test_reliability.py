@@ -7,6 +7,7 @@ internals); V15.? (timeouts on calls to other systems).
 """
 
 import os
+import re
 import select
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import threading
 import time
 from contextlib import suppress
 from http import HTTPStatus
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,7 +30,8 @@ from django.urls import reverse
 
 from access_requests.models import AccessProfile, AccessRequest, Organisation
 from accounts.models import OutboundEmail
-from tests.factories import UserFactory
+from tests.accounts.test_twilio import ACCOUNT_SID, FakeTwilio
+from tests.factories import MembershipFactory, SMSDeviceFactory, UserFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SERVER_PORT = 8111
@@ -245,3 +248,71 @@ def test_database_restart_fails_cleanly_then_recovers_without_restarting_the_por
     assert requests.get(base + "/healthz", timeout=10).json()["database"] == "ok"
     assert _login_attempt(browser, base).status_code == HTTPStatus.OK
     assert server.poll() is None
+
+
+# --- SMS provider down or slow ----------------------------------------------------------
+
+SMS_FAILED = "We could not send the SMS, please try again."
+
+
+@pytest.fixture
+def twilio_stand_in(settings):
+    """A local stand-in for the Twilio API (the login branch's), with the portal's real
+    SMS timeout (CPMS_SMS_TIMEOUT_SECONDS, default 5 s)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTwilio)
+    server.daemon_threads = True
+    server.block_on_close = False
+    server.seen, server.status, server.delay = [], HTTPStatus.CREATED, 0.0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.CPMS_SMS_BACKEND = "accounts.sms.TwilioSMSBackend"
+    settings.CPMS_TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.CPMS_TWILIO_AUTH_TOKEN = "test-auth-token"
+    settings.CPMS_TWILIO_FROM_NUMBER = "+3225550100"
+    settings.CPMS_TWILIO_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("failure", ["connection refused", "server error", "reply after 30 s"])
+def test_sms_provider_down_or_slow_gives_a_clear_message_and_a_retry(
+    client, settings, twilio_stand_in, failure
+):
+    device = SMSDeviceFactory(number="+32470123456")
+    MembershipFactory(user=device.user)
+    client.force_login(device.user)
+    challenge = reverse("two_factor:challenge")
+    if failure == "connection refused":
+        settings.CPMS_TWILIO_API_BASE = f"http://127.0.0.1:{_closed_port()}"
+    elif failure == "server error":
+        twilio_stand_in.status = HTTPStatus.INTERNAL_SERVER_ERROR
+    else:
+        twilio_stand_in.delay = 30
+
+    started = time.monotonic()
+    response = client.post(challenge, {"method": "sms", "action": "send"}, follow=True)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 10
+    assert response.status_code == HTTPStatus.OK
+    assert SMS_FAILED in response.content.decode()
+    device.refresh_from_db()
+    assert device.token_hash == ""  # no code is live that nobody received
+
+    # The provider is back: the user asks again at once, gets the code and gets in.
+    settings.CPMS_TWILIO_API_BASE = f"http://127.0.0.1:{twilio_stand_in.server_address[1]}"
+    twilio_stand_in.status, twilio_stand_in.delay = HTTPStatus.CREATED, 0.0
+    twilio_stand_in.seen.clear()
+    response = client.post(challenge, {"method": "sms", "action": "send"}, follow=True)
+    assert SMS_FAILED not in response.content.decode()
+    code = re.search(r"\b(\d{6})\b", twilio_stand_in.seen[-1]["form"]["Body"]).group(1)
+    response = client.post(challenge, {"method": "sms", "action": "verify", "code": code})
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.get(reverse("cpms-home")).status_code == HTTPStatus.OK

@@ -1,7 +1,8 @@
 """Sessions: a new key at login, and every session of a user ends at once when the account
 is disabled, the password changes, a membership is revoked or the second factor is reset.
 
-ASVS 5.0 V7.2.4 (new session token at authentication), V7.4.2 (all sessions end when the
+ASVS 5.0 V7.2.4 (new session token at authentication), V7.3.1 and V7.3.2 (30 minutes idle,
+12 hours at most; NIST SP 800-63B 7.2 for AAL2), V7.4.2 (all sessions end when the
 account is disabled), V7.4.3 (sessions end after a change of authentication factors),
 V8.3.? (a revoked right stops at the next request); NIST SP 800-63B 7.1.
 """
@@ -101,3 +102,29 @@ def test_second_factor_reset_ends_every_session(two_browsers, user):
     admin = UserFactory(is_staff=True, is_superuser=True)
     reset_second_factor(user=user, actor=admin)
     assert not any(_logged_in(browser) for browser in two_browsers)
+
+
+def _real_login(client, user):
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == HTTPStatus.FOUND
+
+
+def test_session_ends_after_30_idle_minutes(client, user, time_machine):
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    _real_login(client, user)
+    time_machine.shift(29 * 60)
+    assert _logged_in(client)  # activity: the idle clock starts again
+    time_machine.shift(29 * 60)
+    assert _logged_in(client)
+    time_machine.shift(30 * 60 + 1)
+    assert not _logged_in(client)
+
+
+def test_session_ends_after_12_hours_even_when_active(client, user, time_machine):
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    _real_login(client, user)
+    for _i in range(12 * 3 - 1):  # a click every 20 minutes for almost 12 hours
+        time_machine.shift(20 * 60)
+        assert _logged_in(client)
+    time_machine.shift(20 * 60 + 1)
+    assert not _logged_in(client)

@@ -143,8 +143,8 @@ def format_duration(value: timedelta | None) -> str:
         minutes = round(seconds / 60)
         return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
     if seconds < 48 * 3600:
-        return gettext("%(n)s hours") % {"n": number_format(seconds / 3600, 1)}
-    return gettext("%(n)s days") % {"n": number_format(seconds / 86400, 1)}
+        return gettext("%(n)s hours") % {"n": number_format(round(seconds / 3600, 1), 1)}
+    return gettext("%(n)s days") % {"n": number_format(round(seconds / 86400, 1), 1)}
 
 
 @dataclass
@@ -198,7 +198,7 @@ def build_report(
     answered_share = (
         "—"
         if share is None or answered.suppressed
-        else gettext("%(percent)s %%") % {"percent": number_format(share * 100, 1)}
+        else gettext("%(percent)s %%") % {"percent": number_format(round(share * 100, 1), 1)}
     )
     tables = [
         count_table(

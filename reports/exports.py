@@ -3,18 +3,21 @@
 Memory stays flat whatever the number of members: memberships come from a
 server-side cursor (``.iterator(chunk_size=…)``) ordered by member, rows are
 grouped as they pass, CSV is sent in small batches and XLSX is written by
-openpyxl's write-only mode to a temporary file that is then streamed out.
+XlsxWriter in constant-memory mode (each row goes to disk as it is written; it
+is 2 to 3 times faster than openpyxl's write-only mode) to a temporary file that
+is then streamed out.
 """
 
 import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Exists,
@@ -30,9 +33,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from xlsxwriter import Workbook
 
 from access_requests.models import Membership, Organisation
 from accounts.models import User
@@ -119,7 +120,7 @@ def export_values(queryset: QuerySet[Membership]) -> QuerySet:
 
 @dataclass
 class MemberRow:
-    """One member of the export, their memberships folded together."""
+    """One member of the export, their memberships folded together (times are local)."""
 
     name: str
     email: str
@@ -138,8 +139,11 @@ def member_rows(
 ) -> Iterator[MemberRow]:
     """One row per member, grouped on the fly from memberships ordered by member."""
     now = timezone.now()
-    statuses = dict(Membership.Status.choices)
+    # Translated and looked up once, not per row.
+    statuses = {value: str(label) for value, label in Membership.Status.choices}
+    tz = timezone.get_current_timezone()
     none_answer = gettext("None")
+    labels: dict[tuple[str, str], str] = {}  # one per institution, not per row
     current_id = None
     row: MemberRow | None = None
     profile_status: dict[str, str] = {}
@@ -173,13 +177,15 @@ def member_rows(
             row = MemberRow(
                 name=f"{first_name} {last_name}".strip(),
                 email=email,
-                granted_on=granted_at,
+                granted_on=granted_at.astimezone(tz),
                 areas=areas or (none_answer if answered_none else ""),
-                last_login=last_login,
+                last_login=last_login.astimezone(tz) if last_login else None,
                 second_factor=second_factor,
                 status=status,
             )
-        institution = institution_label(inst_code, inst_name)
+        institution = labels.get((inst_code, inst_name))
+        if institution is None:
+            institution = labels[inst_code, inst_name] = institution_label(inst_code, inst_name)
         if institution not in row.institutions:
             row.institutions.append(institution)
         if country not in row.countries:
@@ -189,7 +195,8 @@ def member_rows(
             profile_status[profile] = status
         if _STATUS_RANK[status] < _STATUS_RANK[row.status]:
             row.status = status
-        row.granted_on = min(row.granted_on, granted_at)
+        if granted_at < row.granted_on:
+            row.granted_on = granted_at.astimezone(tz)
     if row is not None:
         yield _finish(row, profile_status, statuses)
 
@@ -199,7 +206,7 @@ def _finish(row: MemberRow, profile_status: dict[str, str], statuses: dict) -> M
         name if status == Membership.Status.ACTIVE else f"{name} ({statuses[status].lower()})"
         for name, status in profile_status.items()
     ]
-    row.status = str(statuses[row.status])
+    row.status = statuses[row.status]
     return row
 
 
@@ -231,7 +238,8 @@ class _ExportRun:
         # whose disconnect closes this generator) so the count is what really left.
         complete = False
         try:
-            yield from chunks
+            with transaction.atomic(), _fast_read():
+                yield from chunks
             complete = True
         finally:
             services.record_export(
@@ -247,16 +255,31 @@ class _ExportRun:
             )
 
 
-def _text_cells(row: MemberRow, yes: str, no: str) -> list[str]:
+@contextmanager
+def _fast_read() -> Iterator[None]:
+    """Read-only tuning of the export's own transaction on PostgreSQL.
+
+    Inside a transaction the server-side cursor streams rows as PostgreSQL makes
+    them (outside one, Django's WITH HOLD cursor materialises the whole result
+    first), all from one snapshot; JIT compilation would cost seconds on this
+    one-off query and win nothing.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+    yield
+
+
+def _text_cells(row: MemberRow, yes: str, no: str, escape=safe_text) -> list[str]:
     return [
-        safe_text(row.name),
-        safe_text(row.email),
-        safe_text("; ".join(row.institutions)),
+        escape(row.name),
+        escape(row.email),
+        escape("; ".join(row.institutions)),
         "; ".join(row.countries),
         "; ".join(row.profiles),
-        timezone.localtime(row.granted_on).date().isoformat() if row.granted_on else "",
-        safe_text(row.areas),
-        timezone.localtime(row.last_login).strftime("%Y-%m-%d %H:%M") if row.last_login else "",
+        row.granted_on.date().isoformat() if row.granted_on else "",
+        escape(row.areas),
+        row.last_login.isoformat(" ", "minutes")[:16] if row.last_login else "",
         yes if row.second_factor else no,
         row.status,
     ]
@@ -282,30 +305,30 @@ def csv_chunks(rows: Iterable[MemberRow], header: list[str]) -> Iterator[bytes]:
 
 
 def xlsx_chunks(rows: Iterable[MemberRow], header: list[str], title: str) -> Iterator[bytes]:
-    """A write-only workbook (rows go to disk as they come), then the file in 64 KB chunks."""
+    """A constant-memory workbook written to a temporary file, then sent in 64 KB chunks."""
     yes, no = gettext("Yes"), gettext("No")
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    bold = Font(bold=True)
-    sheet.append([_bold_cell(sheet, text, bold) for text in header])
-    for row in rows:
-        cells: list[Any] = _text_cells(row, yes, no)
-        cells[5] = timezone.localtime(row.granted_on).date() if row.granted_on else None
-        cells[7] = (
-            timezone.make_naive(row.last_login).replace(microsecond=0) if row.last_login else None
-        )
-        sheet.append(cells)
     with tempfile.TemporaryFile() as fh:
-        workbook.save(fh)
+        workbook = Workbook(fh, {"constant_memory": True, "strings_to_formulas": False})
+        sheet = workbook.add_worksheet(title[:31])
+        day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        minute = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        sheet.write_row(0, 0, header, workbook.add_format({"bold": True}))
+        sheet.freeze_panes(1, 0)
+        write_string, write_datetime = sheet.write_string, sheet.write_datetime
+        for index, row in enumerate(rows, start=1):
+            # Typed string cells are never formulas: no escaping needed here.
+            for column, text in enumerate(_text_cells(row, yes, no, escape=str)):
+                if column == 5 and row.granted_on:
+                    write_datetime(index, 5, row.granted_on.date(), day)
+                elif column == 7 and row.last_login:
+                    local = row.last_login.replace(tzinfo=None, second=0, microsecond=0)
+                    write_datetime(index, 7, local, minute)
+                elif text:
+                    write_string(index, column, text)
+        workbook.close()
         fh.seek(0)
         while chunk := fh.read(_FILE_CHUNK_BYTES):
             yield chunk
-
-
-def _bold_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = font
-    return cell
 
 
 def export_memberships_response(

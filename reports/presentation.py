@@ -18,12 +18,12 @@ from reports import selectors
 from reports.app_settings import app_settings
 from reports.selectors import CountRow, MemberFilters, Period, Role
 
-CHART_WIDTH = 720
-CHART_LABEL_WIDTH = 250
-CHART_BAR_AREA = 380
+CHART_WIDTH = 560
+CHART_LABEL_WIDTH = 235
+CHART_BAR_AREA = 275
 CHART_ROW_HEIGHT = 28
 CHART_BAR_HEIGHT = 18
-CHART_LABEL_CHARS = 34
+CHART_LABEL_CHARS = 27
 
 
 @dataclass(frozen=True)

@@ -253,3 +253,18 @@ def test_granted_on_is_the_first_grant(client, known):
     )
     assert dijk[4] == "HP"
     assert date.fromisoformat(dijk[5]) == date(2025, 12, 1)
+
+
+def test_admin_actions_export_the_selection_from_the_changelist(admin_client, known):
+    from django.contrib import admin
+
+    from reports.admin import export_members_csv, export_members_xlsx
+
+    membership_admin = admin.site.get_model_admin(Membership)
+    selection = Membership.objects.filter(user=known.h2)
+    request = admin_client.get(reverse("admin:index")).wsgi_request
+    response = export_members_csv(membership_admin, request, selection)
+    assert [row[1] for row in read_csv(response)[1:]] == ["engel@hospital.example.eu"]
+    response = export_members_xlsx(membership_admin, request, selection)
+    assert [row[1] for row in read_xlsx(response)[1:]] == ["engel@hospital.example.eu"]
+    assert [e.data["source"] for e in export_events()] == ["admin", "admin"]

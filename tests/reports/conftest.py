@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access_requests.models import AccessRequest, Membership
 from reports.selectors import Period
+from tests.accounts.two_factor_support import pass_sms_challenge
 from tests.factories import (
     AccessProfileFactory,
     AccessRequestFactory,
@@ -27,6 +28,12 @@ from tests.factories import (
 BRUSSELS = ZoneInfo("Europe/Brussels")
 NOW = datetime(2026, 4, 5, 12, 0, tzinfo=BRUSSELS)
 MARCH = Period(start=date(2026, 3, 1), end=date(2026, 3, 31))
+
+
+def enter_cpms(client, user) -> None:
+    """Log in and enter the SMS code, as the CPMS gate asks of every member."""
+    client.force_login(user)
+    pass_sms_challenge(client)
 
 
 def at(month: int, day: int, hour: int = 10) -> datetime:
@@ -108,7 +115,7 @@ def known(db, frozen):
     outsider = member("Ivanov", (eye_inst, "HP"), last_login=at(4, 1))
     eye_coordinator = member("Jansen", (eye_inst, "COORDINATOR"), (eye_inst, "HP"))
 
-    for user in (coordinator, dispatcher, h1, revoked, outsider):
+    for user in (coordinator, dispatcher, researcher, h1, revoked, outsider, eye_coordinator):
         SMSDeviceFactory(user=user, confirmed=True)
     SMSDeviceFactory(user=h2, confirmed=False)
     TOTPDevice.objects.create(user=h3, name="App", confirmed=True)

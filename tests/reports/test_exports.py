@@ -15,6 +15,7 @@ from access_requests.models import Membership
 from accounts.models import AuditEvent
 from reports import exports, views
 from tests.factories import MembershipFactory, UserFactory
+from tests.reports.conftest import enter_cpms
 
 HEADER = [
     "Name",
@@ -58,7 +59,7 @@ def export_events():
 
 
 def test_coordinator_of_rare_liver_gets_its_members_and_no_one_else(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     response = client.get(export_url())
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -78,13 +79,13 @@ def test_coordinator_of_rare_liver_gets_its_members_and_no_one_else(client, know
     by_email = {row[1]: row for row in rows[1:]}
     assert by_email["berger@hospital.example.eu"][7] == "2026-04-02 10:00"
     assert by_email["berger@hospital.example.eu"][6] == "None"
-    assert by_email["costa@hospital.example.eu"][6:9] == ["", "", "No"]
+    assert by_email["costa@hospital.example.eu"][6:9] == ["", "", "Yes"]  # no answer, no login
     assert by_email["engel@hospital.example.eu"][8] == "No"  # phone never confirmed
     assert by_email["fischer@hospital.example.eu"][8] == "Yes"  # authenticator app
 
 
 def test_export_follows_the_filters_of_the_page(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     rows = read_csv(client.get(export_url(), {"country": "NL"}))
     assert [row[1] for row in rows[1:]] == [
         "costa@hospital.example.eu",
@@ -109,7 +110,7 @@ def test_export_follows_the_filters_of_the_page(client, known):
 
 
 def test_xlsx_export_reads_back_with_openpyxl(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     response = client.get(export_url("xlsx"))
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == exports.CONTENT_TYPES["xlsx"]
@@ -125,7 +126,7 @@ def test_xlsx_export_reads_back_with_openpyxl(client, known):
 
 
 def test_every_export_is_an_audit_event(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     response = client.get(export_url("xlsx"), {"country": "DE", "status": "active"})
     assert not export_events()  # nothing has left yet
     b"".join(response.streaming_content)
@@ -154,7 +155,7 @@ def test_export_is_streamed_as_rows_are_fetched(client, known, monkeypatch):
 
     monkeypatch.setattr(exports, "member_rows", spying_member_rows)
     monkeypatch.setattr(exports, "_CSV_BATCH_BYTES", 1)  # one row per chunk
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     response = client.get(export_url())
     assert response.streaming is True
     chunks = iter(response.streaming_content)
@@ -202,7 +203,7 @@ def test_cells_that_would_run_as_formulas_are_neutralised(client, known):
         institution=known.de40,
         profile=known.profiles["HP"],
     )
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     rows = {row[1]: row for row in read_csv(client.get(export_url()))}
     assert rows["z@example.eu"][0] == "'=HYPERLINK(1) +Zed"
     # In XLSX the name is a typed string cell, never a formula, so it is kept as it is.
@@ -245,7 +246,7 @@ def test_granted_on_is_the_first_grant(client, known):
         profile=known.profiles["HP"],
         granted_at=datetime(2025, 12, 1, 9, 0).astimezone(),
     )
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     rows = {row[1]: row for row in read_csv(client.get(export_url()))[1:]}
     dijk = rows["dijk@hospital.example.eu"]
     assert dijk[2] == (

@@ -2,7 +2,8 @@
 
 Active RARE-LIVER members today: Adler (Coordinator+HP, DE40), Berger (Dispatcher+HP,
 DE40), Costa (Researcher, NL01), Dijk (HP, DE40), Engel (HP, DE05), Fischer (HP,
-NL01). Graf is revoked, Hahn expired, Ivanov and Jansen belong to ERN-EYE.
+NL01); all have a verified phone but Engel and Fischer. Graf is revoked, Hahn
+expired, Ivanov and Jansen belong to ERN-EYE.
 """
 
 from datetime import timedelta
@@ -25,7 +26,7 @@ def test_member_overview_counts_each_figure(known):
     overview = selectors.member_overview(known.rl, ALL)
     assert overview.members == 6
     assert overview.never_logged_in == 2  # Costa, Dijk
-    assert overview.without_verified_phone == 3  # Costa; Engel unconfirmed; Fischer TOTP only
+    assert overview.without_verified_phone == 2  # Engel's is unconfirmed; Fischer: TOTP only
     assert overview.answered_preferences == 4  # Adler, Berger, Dijk, Engel
     assert overview.answered_none == 1  # Berger
     assert overview.answered_share == pytest.approx(4 / 6)

@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from tests.factories import MembershipFactory, SMSDeviceFactory
+from tests.reports.conftest import enter_cpms
 
 REPORT = reverse("reports:network", args=["RARE-LIVER"])
 MARCH_QUERY = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
@@ -26,38 +28,46 @@ def cell(body: str, heading: str) -> str:
     return match.group(1)
 
 
-def test_pages_need_login(client, known):
+def test_pages_are_behind_the_cpms_gate(client, known):
     response = client.get(REPORT)
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(reverse("account_login"))
+    client.force_login(known.coordinator)  # no SMS code entered in this session
+    for url in (REPORT, export_url(), reverse("reports:index")):
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"].startswith(reverse("two_factor:challenge"))
+    client.force_login(known.revoked)  # no active membership
+    response = client.get(REPORT)
+    assert response["Location"].startswith(reverse("access_requests:home"))
 
 
-@pytest.mark.parametrize("who", ["h1", "revoked", "outsider"])
+@pytest.mark.parametrize("who", ["h1", "outsider"])
 def test_members_without_a_report_profile_get_404(client, known, who):
-    client.force_login(getattr(known, who))
+    enter_cpms(client, getattr(known, who))
     assert client.get(REPORT).status_code == HTTPStatus.NOT_FOUND
     assert client.get(export_url()).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_a_coordinator_of_another_network_gets_404(client, known):
-    client.force_login(known.eye_coordinator)
+    enter_cpms(client, known.eye_coordinator)
     assert client.get(REPORT).status_code == HTTPStatus.NOT_FOUND
     assert client.get(export_url("xlsx")).status_code == HTTPStatus.NOT_FOUND
     assert client.get(reverse("reports:network", args=["NO-SUCH"])).status_code == 404
 
 
 def test_network_list_shows_the_networks_the_member_reports_on(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     body = client.get(reverse("reports:index")).content.decode()
     assert reverse("reports:network", args=["RARE-LIVER"]) in body
     assert "ERN-EYE" not in body
-    client.force_login(known.h1)
+    enter_cpms(client, known.h1)
     body = client.get(reverse("reports:index")).content.decode()
     assert "You hold none of them" in body
 
 
 def test_coordinator_sees_every_figure_and_the_export(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     response = client.get(REPORT, MARCH_QUERY)
     assert response.status_code == HTTPStatus.OK
     body = response.content.decode()
@@ -69,7 +79,7 @@ def test_coordinator_sees_every_figure_and_the_export(client, known):
     assert cell(body, "90th percentile") == "8.5 days"
     assert cell(body, "Members") == "6"
     assert cell(body, "Never logged in") == "2"
-    assert cell(body, "Without a verified phone") == "3"
+    assert cell(body, "Without a verified phone") == "2"
     assert cell(body, "Share who answered the preferences") == "66.7 %"
     assert cell(body, "Germany") == "4"
     assert "from March 1, 2026 to March 31, 2026" in body
@@ -81,7 +91,7 @@ def test_coordinator_sees_every_figure_and_the_export(client, known):
 
 
 def test_dispatcher_sees_the_kpis_but_no_export(client, known):
-    client.force_login(known.dispatcher)
+    enter_cpms(client, known.dispatcher)
     response = client.get(REPORT, MARCH_QUERY)
     body = response.content.decode()
     assert response.status_code == HTTPStatus.OK
@@ -93,7 +103,7 @@ def test_dispatcher_sees_the_kpis_but_no_export(client, known):
 
 
 def test_researcher_sees_suppressed_aggregates_and_no_identity(client, known):
-    client.force_login(known.researcher)
+    enter_cpms(client, known.researcher)
     response = client.get(REPORT, MARCH_QUERY)
     assert response.status_code == HTTPStatus.OK
     body = response.content.decode()
@@ -118,7 +128,7 @@ def test_researcher_sees_suppressed_aggregates_and_no_identity(client, known):
 
 
 def test_bad_filters_are_explained_and_kept(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     response = client.get(REPORT, {"date_from": "2026-03-31", "date_to": "2026-03-01"})
     assert response.status_code == HTTPStatus.OK
     body = response.content.decode()
@@ -130,7 +140,7 @@ def test_bad_filters_are_explained_and_kept(client, known):
 
 
 def test_export_with_bad_filters_goes_back_to_the_page(client, known):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     response = client.get(export_url(), {"date_from": "nonsense"})
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == f"{REPORT}?date_from=nonsense"
@@ -139,16 +149,24 @@ def test_export_with_bad_filters_goes_back_to_the_page(client, known):
 def test_report_page_runs_a_bounded_number_of_queries(
     client, known, django_assert_max_num_queries
 ):
-    client.force_login(known.coordinator)
+    enter_cpms(client, known.coordinator)
     with django_assert_max_num_queries(20):
         assert client.get(REPORT, MARCH_QUERY).status_code == HTTPStatus.OK
 
 
 def test_superuser_may_export_any_network(client, known, django_user_model):
     admin = django_user_model.objects.create_superuser("root@example.eu", "x", first_name="R")
-    client.force_login(admin)
+    # The gate asks a superuser, too, for a membership and a second factor.
+    MembershipFactory(user=admin, institution=known.de40, profile=known.profiles["HP"])
+    SMSDeviceFactory(user=admin)
+    enter_cpms(client, admin)
     response = client.get(export_url("csv", "ERN-EYE"))
     assert response.status_code == HTTPStatus.OK
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "ivanov@hospital.example.eu" in body
     assert "adler@" not in body
+
+
+def test_cpms_home_links_to_the_reports(client, known):
+    enter_cpms(client, known.dispatcher)
+    assert reverse("reports:index") in client.get(reverse("cpms-home")).content.decode()

@@ -97,8 +97,8 @@ class Client:
         """allauth's login as a browser does it: the page, the POST, the redirect."""
         page = self.get(path)
         match = _CSRF_INPUT.search(page.body)
-        if not match:
-            raise RuntimeError(f"No login form at {path} (HTTP {page.status}).")
+        if not match or 'name="password"' not in page.body:
+            raise RuntimeError(f"No password login form at {path} (HTTP {page.status}).")
         posted = self.post(
             path, {"login": email, "password": password, "csrfmiddlewaretoken": match.group(1)}
         )

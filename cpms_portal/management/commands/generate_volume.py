@@ -409,9 +409,9 @@ class _Generator:
                     "email_language": self.rng.choice(languages),
                     "mobile_phone": phone,
                     "is_staff": uid in staff_ids,
+                    # No privacy version: like accounts made by operators, they are not
+                    # asked to acknowledge a newer statement (which would redirect pages).
                     "date_joined": joined,
-                    "privacy_version": "1",
-                    "privacy_acknowledged_at": joined,
                 }
 
         count = self._write(User, users())

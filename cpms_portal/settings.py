@@ -183,6 +183,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
+# without it every user behind the proxy would share the proxy's address and its limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = ACCOUNT_TRUSTED_PROXY_COUNT
 
 # django-otp
 OTP_TOTP_ISSUER = "ERN CPMS"

@@ -72,6 +72,20 @@ def test_production_logs_json_by_default():
     assert line["message"] == "hello" and line["logger"] == "cpms.test"
 
 
+def test_trusted_proxy_count_reaches_allauths_client_address():
+    snippet = (
+        "from django.test import RequestFactory; "
+        "from allauth.core.internal.httpkit import get_client_ip; "
+        "r = RequestFactory().get('/', REMOTE_ADDR='10.0.0.1', "
+        "HTTP_X_FORWARDED_FOR='203.0.113.7, 198.51.100.2'); print(get_client_ip(r))"
+    )
+
+    result = run_manage("shell", "-c", snippet, env=production_env(TRUSTED_PROXY_COUNT="1"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "198.51.100.2"
+
+
 # --- request id and the request log line ---------------------------------------------
 
 

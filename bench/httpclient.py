@@ -37,11 +37,12 @@ class Client:
     behind_tls_proxy: bool = False  # adds X-Forwarded-Proto: https, as the proxy would
     forwarded_for: str = ""  # the client address the proxy reports (X-Forwarded-For)
     cookies: dict[str, str] = field(default_factory=dict)
+    host_header: str = ""  # the public host a load balancer passes on; default: the URL's
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         self.host, self.port = parts.hostname, parts.port or 80
-        self.host_header = parts.netloc
+        self.host_header = self.host_header or parts.netloc
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)

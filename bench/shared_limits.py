@@ -17,6 +17,11 @@ cache: give it a Redis database of its own). Then, over HTTP only:
    client that alternates between the instances and once from a client that
    stays on one, and prints how many tries each got.
 
+Every request carries the same Host header, as a load balancer in front of the
+instances passes on the public host: allauth's per-account key includes the
+site's domain (the Host when django.contrib.sites is not installed), so
+instances reached under different host names would count apart.
+
 SMS codes need no experiment: django-otp's throttle (failure count and time)
 is stored on the SMSDevice row in PostgreSQL, so every instance reads the same
 state by construction.
@@ -43,6 +48,11 @@ from accounts.models import User  # noqa: E402
 EMAIL = "shared-limits@bench.example.eu"
 PASSWORD = "shared-limits-bench-password-2026"
 MAX_TRIES = 40
+PUBLIC_HOST = "127.0.0.1"  # in ALLOWED_HOSTS of the development settings
+
+
+def browser(url: str, cookies: dict[str, str] | None = None) -> Client:
+    return Client(url, cookies=cookies if cookies is not None else {}, host_header=PUBLIC_HOST)
 
 
 def ensure_account() -> None:
@@ -56,14 +66,14 @@ def ensure_account() -> None:
 
 def check_sessions(first: str, second: str) -> list[str]:
     """Log in on one instance, use and end the session on the other."""
-    client = Client(first)
+    client = browser(first)
     client.login(EMAIL, PASSWORD)
-    on_second = Client(second, cookies=client.cookies)
+    on_second = browser(second, client.cookies)
     page = on_second.get("/accounts/email/")
     used = page.status == 200 and EMAIL in page.body
     token = page.body.split('name="csrfmiddlewaretoken" value="', 1)[-1].split('"', 1)[0]
     on_second.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
-    after = Client(first, cookies=on_second.cookies).get("/accounts/email/")
+    after = browser(first, on_second.cookies).get("/accounts/email/")
     ended = after.status in (301, 302) and "/accounts/login/" in after.location
     return [
         f"session opened on {first} used on {second}: {'yes' if used else 'NO'}",
@@ -75,7 +85,7 @@ def tries_until_limited(urls: list[str], *, same_account: bool) -> int:
     """Wrong passwords accepted before the limit trips, cycling through ``urls``."""
     cache.clear()  # every experiment starts with no rate-limit state
     for attempt in range(MAX_TRIES):
-        client = Client(urls[attempt % len(urls)])
+        client = browser(urls[attempt % len(urls)])
         email = EMAIL if same_account else f"nobody-{attempt}@bench.example.eu"
         response = client.login(email, "a-wrong-password")
         if TOO_MANY_ATTEMPTS in response.body:

@@ -42,6 +42,9 @@ FLOOR_PATH = "/bench/floor"
 SEQUENTIAL_REQUESTS = 40  # at 1 client
 CONCURRENT_CLIENTS = 20
 REQUESTS_PER_CLIENT = 10  # at 20 clients: 200 requests
+# Each phase of a page stops after this long (a slow page gets fewer samples), so the
+# whole run stays within minutes whatever the pages cost.
+PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "15"))
 LOGIN_SECONDS = float(os.environ.get("BENCH_LOGIN_SECONDS", "20"))
 HASH_SECONDS = 4.0
 CORES = os.cpu_count() or 1
@@ -134,11 +137,19 @@ def run_clients(
     lock = threading.Lock()
     start = threading.Barrier(clients)
 
+    deadline = [0.0]
+
     def worker() -> None:
         client = make()
-        start.wait()
-        for _ in range(requests_each):
-            response = client.get(path)
+        if start.wait() == 0:
+            deadline[0] = time.perf_counter() + PHASE_SECONDS
+        for i in range(requests_each):
+            if i and time.perf_counter() > deadline[0]:
+                break
+            try:
+                response = client.get(path)
+            except OSError as exc:  # a timeout counts as a failure, not a crash
+                response = Response(599, {}, str(exc), client.timeout)
             with lock:
                 latencies.append(response.seconds * 1000)
                 if response.status >= 400:
@@ -157,7 +168,7 @@ def measure(base_url: str, path: str, cookies: dict[str, str]) -> dict[str, floa
         return Client(base_url, behind_tls_proxy=True, cookies=dict(cookies))
 
     warm = make()
-    for _ in range(3):
+    for _ in range(2):
         warm.get(path)
     one, _ = run_clients(1, SEQUENTIAL_REQUESTS, make, path)
     started = time.perf_counter()
@@ -169,6 +180,7 @@ def measure(base_url: str, path: str, cookies: dict[str, str]) -> dict[str, floa
         "p50_20": statistics.median(many),
         "p95_20": percentile(many, 95),
         "rps_20": len(many) / elapsed,
+        "samples": len(one) + len(many),
         "errors": len(failures),
     }
 
@@ -314,7 +326,10 @@ def main() -> int:
             measure(base_url, path, sessions[who]),
         )
     print("-" * len(header))
-    print("Latencies in ms as the client saw them (one TCP connection per request).")
+    print(
+        "Latencies in ms as the client saw them (one TCP connection per request); "
+        f"each phase stops after {PHASE_SECONDS:.0f} s, so slow pages have fewer samples."
+    )
     print("HTTP is the status of the page (3xx: the page redirects this user; measured as is).")
     if absent:
         print(f"Absent on this build (404), not measured: {', '.join(absent)}.")

@@ -38,6 +38,7 @@ class Client:
     forwarded_for: str = ""  # the client address the proxy reports (X-Forwarded-For)
     cookies: dict[str, str] = field(default_factory=dict)
     host_header: str = ""  # the public host a load balancer passes on; default: the URL's
+    timeout: float = 60.0
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -72,7 +73,7 @@ class Client:
         if self.forwarded_for:
             all_headers["X-Forwarded-For"] = self.forwarded_for
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
             connection.request(method, path, body=body, headers=all_headers)
             raw = connection.getresponse()

@@ -90,8 +90,47 @@ class AppSettings:
         return self._setting("SUPPORT_EMAIL", "Sante-ERN-CPMS-itsupport@ec.europa.eu")
 
     @property
+    def SITE_URL(self) -> str:
+        """The portal's address, for links in e-mails sent outside a web request (cron)."""
+        return self._setting("SITE_URL", "http://localhost:8000").rstrip("/")
+
+    @property
+    def INACTIVITY_DISABLE_DAYS(self) -> int:
+        """An account not logged in for this many days is disabled (after a warning)."""
+        return self._setting("INACTIVITY_DISABLE_DAYS", 365)
+
+    @property
+    def INACTIVITY_WARNING_DAYS(self) -> int:
+        """How many days before being disabled an inactive account is warned."""
+        return self._setting("INACTIVITY_WARNING_DAYS", 30)
+
+    @property
     def PRIVACY_STATEMENT_VERSION(self) -> str:
         return self._setting("PRIVACY_STATEMENT_VERSION", "2025-01")
+
+    @property
+    def ALTCHA_ALGORITHM(self) -> str:
+        """Key derivation of the proof of work; the widget ships a worker for PBKDF2/SHA-256."""
+        return self._setting("ALTCHA_ALGORITHM", "PBKDF2/SHA-256")
+
+    @property
+    def ALTCHA_COST(self) -> int:
+        """PBKDF2 iterations per attempt: about a second of work in a current browser."""
+        return self._setting("ALTCHA_COST", 5000)
+
+    @property
+    def ALTCHA_KEY_PREFIX(self) -> str:
+        """Hex prefix the derived key must start with (each hex digit is 16 times the work)."""
+        return self._setting("ALTCHA_KEY_PREFIX", "00")
+
+    @property
+    def ALTCHA_EXPIRY_SECONDS(self) -> int:
+        return self._setting("ALTCHA_EXPIRY_SECONDS", 20 * 60)
+
+    @property
+    def ALTCHA_HMAC_KEY(self) -> str:
+        """Signs the challenges; derived from SECRET_KEY unless set."""
+        return self._setting("ALTCHA_HMAC_KEY", "")
 
 
 app_settings = AppSettings()

@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "cpms_portal.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.PrivacyAcknowledgementMiddleware",
+    "cpms_portal.gate.CPMSGateMiddleware",
 ]
 
 # Benchmarks only (bench/run): a floor view at /bench/floor and an X-SQL-Queries
@@ -143,7 +146,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "cpms:home"
+LOGIN_REDIRECT_URL = "cpms-home"
 LOGOUT_REDIRECT_URL = "home"
 
 PASSWORD_HASHERS = [
@@ -182,6 +185,14 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
 }
+# SMS codes (accounts.two_factor): per IP, per user, per number (the key).
+ACCOUNT_RATE_LIMITS["cpms_sms_send"] = env.str(
+    "SMS_RATE_LIMITS", default="20/h/ip,10/h/user,3/5m/key,10/d/key"
+)
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
+# A new address replaces the old one only once it is verified.
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
 # without it every user behind the proxy would share the proxy's address and its limits.
@@ -193,6 +204,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # WebAuthn (security keys, passkeys): the relying party is the portal's own host.
 OTP_WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="localhost")
 OTP_WEBAUTHN_RP_NAME = "ERN CPMS"
+# Passkeys are a second factor after the password, never a way around it.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
     "WEBAUTHN_ALLOWED_ORIGINS",
     default=[f"http://localhost:{env.int('PORT', default=8000)}"],
@@ -273,6 +286,7 @@ CPMS_TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 CPMS_SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="Sante-ERN-CPMS-itsupport@ec.europa.eu")
 CPMS_PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=[])
 CPMS_GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=90)
+CPMS_SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 PHONENUMBER_DB_FORMAT = "E164"

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
 from cpms_portal import views
 
@@ -14,7 +16,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("cpms/", views.cpms_home, name="cpms-home"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("accounts.urls")),
+    path("security/", include("accounts.two_factor.urls")),
+    path("security/webauthn/", include("accounts.two_factor.webauthn_urls")),
+    path("requests/", include("access_requests.urls")),
+    # The language switcher must work before login too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -56,10 +56,12 @@ INSTALLED_APPS = [
     "accounts",
     "access_requests",
     "preferences",
+    "reports",
     "cpms_portal",
 ]
 
 MIDDLEWARE = [
+    "cpms_portal.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "cpms_portal.security_middleware.PermissionsPolicyMiddleware",
@@ -79,6 +81,12 @@ MIDDLEWARE = [
     "accounts.middleware.PrivacyAcknowledgementMiddleware",
     "cpms_portal.gate.CPMSGateMiddleware",
 ]
+
+# Benchmarks only (bench/run): a floor view at /bench/floor and an X-SQL-Queries
+# header on every response. Never in a real deployment.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+if BENCH_ENDPOINTS:
+    MIDDLEWARE.insert(1, "cpms_portal.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "cpms_portal.urls"
 WSGI_APPLICATION = "cpms_portal.wsgi.application"
@@ -267,10 +275,14 @@ if _EMAIL_URL:
         }
     }
 else:
+    # Production without EMAIL_URL uses Django's own default: SMTP on localhost:25.
     MAILERS = {
         "default": {
             "BACKEND": env.str(
-                "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+                "EMAIL_BACKEND",
+                default="django.core.mail.backends.smtp.EmailBackend"
+                if PRODUCTION
+                else "django.core.mail.backends.console.EmailBackend",
             )
         }
     }
@@ -321,10 +333,28 @@ if PRODUCTION:
 
 # --- Logging ---------------------------------------------------------------------
 
+# One line per request (logger cpms.request) and per audit event (cpms.audit),
+# each with the request id; JSON in production, readable lines in development.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+# X-Request-ID from the client is honoured only behind a trusted proxy that sets it.
+CPMS_TRUST_REQUEST_ID_HEADER = env.bool(
+    "TRUST_REQUEST_ID_HEADER", default=ACCOUNT_TRUSTED_PROXY_COUNT > 0
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "cpms_portal.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "cpms_portal.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.landing, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("cpms/", views.cpms_home, name="cpms-home"),
+    path("cpms/reports/", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("security/", include("accounts.two_factor.urls")),
@@ -26,3 +27,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/floor", views.bench_floor, name="bench-floor"))

@@ -100,6 +100,11 @@ MATRIX = {
     "otp_webauthn:credential-registration-begin": "302 403 403 403 403 403 403 403 403 403",
     "otp_webauthn:credential-registration-complete": "302 403 403 403 403 403 403 403 403 403",
     "otp_webauthn:js-i18n-catalog": "302 200 200 200 200 200 200 200 200 200",
+    # Reports: the network's members with a reporting profile; exports for coordinators.
+    "reports:export-csv": "302 302 302 404 200 404 403 403 302 302",
+    "reports:export-xlsx": "302 302 302 404 200 404 403 403 302 302",
+    "reports:index": "302 302 302 200 200 200 200 200 302 302",
+    "reports:network": "302 302 302 404 200 404 200 200 302 302",
     "set_language": "302 302 302 302 302 302 302 302 302 302",
     "two_factor:challenge": "302 302 302 302 302 302 302 302 302 302",
     "two_factor:methods": "302 302 302 200 200 200 200 200 302 302",
@@ -189,6 +194,9 @@ def _url(name: str, world) -> str:
         "access_requests:request-submitted": {"pk": world["pending"].pk},
         "access_requests:request-withdraw": {"pk": world["pending"].pk},
         "access_requests:request-remind": {"pk": world["pending"].pk},
+        "reports:network": {"network_code": "RARE-LIVER"},
+        "reports:export-csv": {"network_code": "RARE-LIVER"},
+        "reports:export-xlsx": {"network_code": "RARE-LIVER"},
         "account_confirm_email": {"key": "not-a-real-key"},
         "account_reset_password_from_key": {"uidb36": "zz", "key": "not-a-real-key"},
     }.get(name, {})

@@ -1,4 +1,4 @@
-"""Password rules Django does not ship (NIST SP 800-63B 3.1.1.2, ASVS 5.0 V6.2)."""
+"""Password rules Django does not ship (NIST SP 800-63B §5.1.1.2, ASVS 5.0 V6.2)."""
 
 import itertools
 

@@ -1,8 +1,8 @@
 """Security headers on every kind of page, and the production transport settings.
 
 ASVS 5.0 V3.4.1 (HSTS), V3.4.3 (CSP without unsafe-inline), V3.4.4 (nosniff),
-V3.4.5 (Referrer-Policy), V3.4.6 (frame-ancestors / X-Frame-Options), V3.3.1
-(Secure, HttpOnly, SameSite and __Host- cookies), V13.4 (production configuration).
+V3.4.5 (Referrer-Policy), V3.4.6 (frame-ancestors / X-Frame-Options), V3.3.1-V3.3.4
+(Secure, SameSite, __Host- and HttpOnly cookies), V13.4.2 (no debug in production).
 """
 
 import json

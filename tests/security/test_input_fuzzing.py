@@ -3,7 +3,7 @@ control characters, SQL and HTML metacharacters and malformed phone numbers, nev
 a 500, never reflects a script, never redirects off the site.
 
 ASVS 5.0 V1.2.1 (output encoding against XSS), V1.2.4 (parameterised queries), V2.2.1
-(input validated against its expected structure), V3.7.? / V5 open redirects (``next``),
+(input validated against its expected structure), V3.7.2 (``next`` never leads off the site),
 V16.5.3 (fails securely, no 500 on bad input).
 """
 

@@ -1,9 +1,9 @@
 """Failed logins: limited per account and per IP, one message for every refusal.
 
-ASVS 5.0 V6.3.1 (brute force and credential stuffing controls), V6.3.8 / V6.3.? (no
+ASVS 5.0 V6.3.1 (brute force and credential stuffing controls), V6.3.8 (no
 account enumeration through the login answer); NIST SP 800-63B 5.2.2 (rate limiting:
 no more than 100 consecutive failed attempts on one account), allauth ACCOUNT_RATE_LIMITS
-"login_failed": 10/m/ip, 5/5m/key, 100/h/key. Client IPs: ASVS V4.1.? / V13 (trust
+"login_failed": 10/m/ip, 5/5m/key, 100/h/key. Client IPs: ASVS V4.1.3 (trust
 only configured proxies).
 """
 

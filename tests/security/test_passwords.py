@@ -1,8 +1,8 @@
 """Passwords: length, no composition rules, common ones refused, Argon2id, upgrade at login.
 
 ASVS 5.0 V6.2.1/V6.2.9 (8..64+ characters, we take 12..128), V6.2.5 (no composition
-rules), V6.2.4/V6.2.12 (common and breached passwords), V11.4.2 (password hashing);
-NIST SP 800-63B 3.1.1.2.
+rules), V6.2.4/V6.2.12 (common and breached passwords), V6.2.11 (context-specific
+words), V11.4.2 (password hashing); NIST SP 800-63B 5.1.1.2.
 """
 
 import pytest

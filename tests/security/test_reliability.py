@@ -3,7 +3,7 @@ is down or slow. Nothing is lost, nothing hangs, the portal recovers by itself.
 
 ASVS 5.0 V16.5.2 (the application keeps working securely when an external resource
 fails), V16.5.3 (fails gracefully and securely), V16.5.1 (a generic message, no
-internals); V15.? (timeouts on calls to other systems).
+internals).
 """
 
 import os

@@ -4,7 +4,7 @@ is disabled, the password changes, a membership is revoked or the second factor 
 ASVS 5.0 V7.2.4 (new session token at authentication), V7.3.1 and V7.3.2 (30 minutes idle,
 12 hours at most; NIST SP 800-63B 7.2 for AAL2), V7.4.2 (all sessions end when the
 account is disabled), V7.4.3 (sessions end after a change of authentication factors),
-V8.3.? (a revoked right stops at the next request); NIST SP 800-63B 7.1.
+V8.3.2 (a revoked right stops at the next request); NIST SP 800-63B 7.1.
 """
 
 from http import HTTPStatus

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.landing, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("cpms/", views.cpms_home, name="cpms-home"),
+    path("cpms/preferences/", include("preferences.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

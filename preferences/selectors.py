@@ -89,6 +89,7 @@ def directory_countries(networks) -> list[tuple[str, str]]:
     rows = (
         Organisation.objects.filter(kind=Organisation.Kind.COUNTRY, network__in=networks)
         .exclude(country_code="")
+        .order_by()
         .values_list("country_code", "name")
         .distinct()
     )

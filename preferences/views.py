@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from preferences import selectors, services
 from preferences.app_settings import app_settings
 from preferences.forms import DirectoryListingForm, DirectorySearchForm, ExpertiseForm
@@ -75,11 +76,12 @@ def directory(request: HttpRequest) -> HttpResponse:
         areas=selectors.directory_areas(networks),
         countries=selectors.directory_countries(networks),
     )
-    criteria = {}
-    if form.is_bound:
-        form.is_valid()
-        criteria = {k: v for k, v in form.cleaned_data.items() if v}
-    experts = selectors.search_experts(viewer_networks=networks, **criteria)
+    if form.is_bound and not form.is_valid():
+        # A choice that is not offered (e.g. another network's area) finds nobody.
+        experts = User.objects.none()
+    else:
+        criteria = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
+        experts = selectors.search_experts(viewer_networks=networks, **criteria)
     page = Paginator(experts, app_settings.DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 
 from access_requests.models import Membership, Organisation
 from accounts.models import User
@@ -14,7 +15,7 @@ def member_networks(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         kind=Organisation.Kind.NETWORK,
         pk__in=Membership.objects.active().filter(user=user).values("network_id"),
-    ).order_by("code", "pk")
+    ).order_by(Lower("code"), "pk")
 
 
 def networks_missing_answers(user: User) -> QuerySet[Organisation]:
@@ -80,7 +81,7 @@ def directory_areas(networks) -> QuerySet[ThematicArea]:
         ThematicArea.objects.current()
         .filter(network__in=networks)
         .select_related("network")
-        .order_by("network__code", "position", "id")
+        .order_by(Lower("network__code"), "position", "id")
     )
 
 
@@ -150,7 +151,40 @@ def search_experts(
         )
         .order_by("network__code")
     )
-    return users.order_by("last_name", "first_name", "pk").prefetch_related(
+    return users.order_by(Lower("last_name"), Lower("first_name"), "pk").prefetch_related(
         Prefetch("memberships", queryset=shown_memberships, to_attr="memberships_shown"),
         Prefetch("expertise", queryset=shown_expertise, to_attr="expertise_shown"),
     )
+
+
+@dataclass
+class ExpertRow:
+    """One line of the directory: a member as the viewer may see them."""
+
+    user: User
+    institutions: list[str]
+    countries: list[str]
+    profiles: list[str]
+    expertise: list[Expertise]
+
+
+def _unique(values) -> list:
+    return list(dict.fromkeys(values))
+
+
+def expert_rows(experts) -> list[ExpertRow]:
+    """Rows of a page of ``search_experts`` (no further query: all is prefetched)."""
+    return [
+        ExpertRow(
+            user=user,
+            institutions=_unique(
+                f"{m.institution.label} ({m.network.code})" for m in user.memberships_shown
+            ),
+            countries=_unique(m.institution.parent.name for m in user.memberships_shown),
+            profiles=_unique(
+                f"{m.profile.name} ({m.network.code})" for m in user.memberships_shown
+            ),
+            expertise=user.expertise_shown,
+        )
+        for user in experts
+    ]

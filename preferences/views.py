@@ -91,6 +91,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": selectors.expert_rows(page.object_list),
             "query": query.urlencode(),
             "listing_form": DirectoryListingForm(
                 initial={"hidden": not selectors.is_listed(request.user)}

@@ -5,15 +5,17 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
+from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import Membership, Organisation
 from accounts.models import User
 from preferences.models import Expertise, ThematicArea
 
 
 def member_networks(user: User) -> QuerySet[Organisation]:
-    """The networks in which the user holds at least one active membership, by code."""
+    """The CPMS networks in which the user holds at least one active membership, by code."""
     return Organisation.objects.filter(
         kind=Organisation.Kind.NETWORK,
+        application__code=access_settings.CPMS_APPLICATION_CODE,
         pk__in=Membership.objects.active().filter(user=user).values("network_id"),
     ).order_by(Lower("code"), "pk")
 

@@ -242,3 +242,11 @@ def test_the_directory_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(11):
         response = client.get(DIRECTORY, {"page": 2 if count > 25 else 1})
     assert len(response.context["page"].object_list) == min(count + 1, 25)
+
+
+def test_only_members_can_change_their_listing(client):
+    outsider = UserFactory()
+    client.force_login(outsider)
+    response = client.post(reverse("preferences:directory-listing"), {"hidden": "on"})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PREFERENCES_SAVED).exists()

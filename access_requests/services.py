@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,10 +14,12 @@ from access_requests.models import (
     AccessProfile,
     AccessRequest,
     Membership,
+    NetworkAdministrator,
     Organisation,
     RequestedProfile,
 )
 from accounts.audit import record_event
+from accounts.mail import queue_mail_to_user
 from accounts.models import AuditEvent, User
 
 Status = AccessRequest.Status
@@ -121,11 +124,70 @@ def submit_request(
                 },
                 request=request,
             )
+            _queue_submission_mails(
+                access_request=access_request,
+                institution=institution,
+                profiles=profiles,
+                request=request,
+            )
     except IntegrityError as exc:
         raise DuplicateRequest(
             _("You already have a pending request for this profile at this organisation.")
         ) from exc
     return access_request
+
+
+def network_administrators(*, network_id: int) -> list[User]:
+    """Who decides a network's requests: its administrators, else every superuser."""
+    admins = list(
+        User.objects.filter(
+            is_active=True,
+            pk__in=NetworkAdministrator.objects.filter(network_id=network_id).values("user_id"),
+        )
+    )
+    return admins or list(User.objects.filter(is_active=True, is_superuser=True))
+
+
+def _absolute(path: str, request: HttpRequest | None) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _queue_submission_mails(
+    *,
+    access_request: AccessRequest,
+    institution: Organisation,
+    profiles: list[AccessProfile],
+    request: HttpRequest | None,
+) -> None:
+    """The applicant's receipt and the administrators' notice, each in its reader's language."""
+    try:
+        review_path = reverse(
+            "admin:access_requests_accessrequest_change", args=[access_request.pk]
+        )
+    except NoReverseMatch:
+        review_path = reverse("admin:index")
+    context = {
+        "access_request": access_request,
+        "applicant": access_request.user,
+        "application": institution.application,
+        "organisation_path": " / ".join(n.label for n in [*institution.ancestors(), institution]),
+        "profiles": ", ".join(p.name for p in profiles),
+        "is_guest": institution.is_guest,
+        "guest_days": app_settings.GUEST_ACCESS_DAYS,
+        "requests_url": _absolute(reverse("access_requests:home"), request),
+        "review_url": _absolute(review_path, request),
+    }
+    queue_mail_to_user(
+        user=access_request.user,
+        template_prefix="access_requests/email/request_submitted",
+        context=context,
+    )
+    for admin in network_administrators(network_id=access_request.network_id):
+        queue_mail_to_user(
+            user=admin,
+            template_prefix="access_requests/email/request_submitted_admin",
+            context=context,
+        )
 
 
 def withdraw_request(

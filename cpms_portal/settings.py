@@ -140,6 +140,7 @@ LOGIN_REDIRECT_URL = "cpms:home"
 LOGOUT_REDIRECT_URL = "home"
 
 PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]

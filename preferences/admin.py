@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from access_requests.models import Organisation
+from access_requests.selectors import administered_networks
 from accounts.admin_mixins import ReadOnlyModelAdmin
 from preferences import services
 from preferences.models import DirectoryListing, Expertise, ThematicArea
@@ -40,16 +40,14 @@ class ThematicAreaAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
         # ERN administrators manage the areas of their own networks only.
-        return queryset.filter(network__administrators__user=request.user)
+        networks = administered_networks(request.user)
+        return queryset if networks is None else queryset.filter(network__in=networks)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "network" and not request.user.is_superuser:
-            kwargs["queryset"] = Organisation.objects.filter(
-                kind=Organisation.Kind.NETWORK, administrators__user=request.user
-            )
+        networks = administered_networks(request.user)
+        if db_field.name == "network" and networks is not None:
+            kwargs["queryset"] = networks
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):

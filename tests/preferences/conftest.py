@@ -1,11 +1,13 @@
 import pytest
 
 from access_requests.models import Organisation
+from tests.accounts.two_factor_support import pass_sms_challenge
 from tests.factories import (
     CountryFactory,
     InstitutionFactory,
     MembershipFactory,
     NetworkFactory,
+    SMSDeviceFactory,
     ThematicAreaFactory,
     UserFactory,
 )
@@ -19,6 +21,15 @@ def institution_in(network, country="DE", **fields):
     if country_node is None:
         country_node = CountryFactory(parent=network, code=country, name=COUNTRY_NAMES[country])
     return InstitutionFactory(parent=country_node, **fields)
+
+
+def enter_cpms(client, user):
+    """Log ``user`` in past the gate's login, phone and second-factor steps (the SMS
+    code), leaving the preferences step as the user's answers make it."""
+    if not user.has_verified_phone():
+        SMSDeviceFactory(user=user)
+    client.force_login(user)
+    pass_sms_challenge(client)
 
 
 @pytest.fixture

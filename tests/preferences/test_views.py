@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from preferences import services
+from preferences import services, views
 from preferences.models import Expertise, ThematicArea
 from tests.factories import (
     ExpertiseFactory,
@@ -13,7 +13,7 @@ from tests.factories import (
     ThematicAreaFactory,
     UserFactory,
 )
-from tests.preferences.conftest import institution_in
+from tests.preferences.conftest import enter_cpms, institution_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_preferences_need_login(client):
 
 def test_the_form_offers_none_first_then_the_areas_in_order(client, member, network, areas):
     ThematicArea.objects.filter(pk=areas[0].pk).update(position=99)  # reordered in the admin
-    client.force_login(member)
+    enter_cpms(client, member)
     response = client.get(UPDATE)
     assert response.status_code == HTTPStatus.OK
     body = response.content.decode()
@@ -49,7 +49,7 @@ def test_the_form_offers_none_first_then_the_areas_in_order(client, member, netw
 
 
 def test_none_and_an_area_are_refused_in_place(client, member, network, areas):
-    client.force_login(member)
+    enter_cpms(client, member)
     response = client.post(
         UPDATE,
         {field(network, "none"): "on", field(network, "areas"): [areas[1].pk], "next": "/cpms/"},
@@ -66,14 +66,14 @@ def test_none_and_an_area_are_refused_in_place(client, member, network, areas):
 
 
 def test_an_empty_answer_is_refused_in_place(client, member, network, areas):
-    client.force_login(member)
+    enter_cpms(client, member)
     response = client.post(UPDATE, {})
     assert response.status_code == HTTPStatus.OK
     assert "Tick the thematic areas of your expertise, or “None”." in response.content.decode()
 
 
 def test_saving_goes_to_the_page_asked_for(client, member, network, areas):
-    client.force_login(member)
+    enter_cpms(client, member)
     response = client.post(
         UPDATE + "?next=/cpms/preferences/directory/",
         {field(network, "areas"): [areas[0].pk, areas[2].pk]},
@@ -87,7 +87,7 @@ def test_saving_goes_to_the_page_asked_for(client, member, network, areas):
 
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", ""])
 def test_saving_never_leaves_the_site(client, member, network, next_url):
-    client.force_login(member)
+    enter_cpms(client, member)
     response = client.post(UPDATE, {field(network, "none"): "on", "next": next_url})
     assert response["Location"] == reverse("cpms-home")
 
@@ -95,7 +95,7 @@ def test_saving_never_leaves_the_site(client, member, network, next_url):
 def test_a_member_of_two_networks_answers_both(client, member, network, areas):
     blood = NetworkFactory(code="EuroBloodNet")
     MembershipFactory(user=member, institution=institution_in(blood))
-    client.force_login(member)
+    enter_cpms(client, member)
     body = client.get(UPDATE).content.decode()
     assert "EuroBloodNet" in body and "RARE-LIVER" in body
     # A network without areas still offers "None".
@@ -120,7 +120,7 @@ def test_a_retired_area_leaves_the_form_and_stays_as_history(client, member, net
         user=member, answers=[services.ExpertiseAnswer(network=network, areas=areas[:2])]
     )
     services.retire_area(area=areas[1], actor=UserFactory(is_staff=True))
-    client.force_login(member)
+    enter_cpms(client, member)
     body = client.get(UPDATE).content.decode()
     assert f'value="{areas[1].pk}"' not in body  # no checkbox for it
     assert "no longer offered by the network" in body
@@ -132,8 +132,8 @@ def test_a_retired_area_leaves_the_form_and_stays_as_history(client, member, net
 
 
 def test_the_menu_links_to_the_preferences(client, member):
-    client.force_login(member)
-    body = client.get(reverse("cpms-home")).content.decode()
+    enter_cpms(client, member)
+    body = client.get(UPDATE).content.decode()
     assert f'href="{UPDATE}"' in body and "ERN Preferences" in body
 
 
@@ -143,7 +143,7 @@ def test_the_menu_links_to_the_preferences(client, member):
 @pytest.fixture
 def viewer(network):
     user = UserFactory()
-    MembershipFactory(user=user, institution=institution_in(network))
+    MembershipFactory(user=user, institution=institution_in(network), answered=True)
     return user
 
 
@@ -162,9 +162,16 @@ def names(response):
     return [u.last_name for u in response.context["page"].object_list]
 
 
-def test_the_directory_is_for_members_only(client):
-    client.force_login(UserFactory())
+def test_the_directory_is_for_members_only(client, rf):
+    outsider = UserFactory()
+    client.force_login(outsider)
+    # The CPMS gate sends a non-member to the request-access page, which says why...
     response = client.get(DIRECTORY)
+    assert response["Location"].startswith(reverse("access_requests:home"))
+    # ...and the page itself refuses them if it is ever reached another way.
+    request = rf.get(DIRECTORY)
+    request.user = outsider
+    response = views.directory(request)
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "open to ERN members only" in response.content.decode()
 
@@ -172,7 +179,7 @@ def test_the_directory_is_for_members_only(client):
 def test_the_directory_finds_a_member_by_area(client, viewer, network, areas):
     expert(network, last_name="Hepato", areas=[areas[0]])
     expert(network, last_name="Other", areas=[areas[2]])
-    client.force_login(viewer)
+    enter_cpms(client, viewer)
     response = client.get(DIRECTORY, {"area": areas[0].pk})
     assert response.status_code == HTTPStatus.OK
     assert names(response) == ["Hepato"]
@@ -182,7 +189,7 @@ def test_the_directory_finds_a_member_by_area(client, viewer, network, areas):
 def test_the_directory_finds_a_member_by_country_institution_and_name(client, viewer, network):
     expert(network, last_name="Dupont", first_name="Marie", country="FR")
     expert(network, last_name="Rossi", first_name="Luca", country="IT")
-    client.force_login(viewer)
+    enter_cpms(client, viewer)
     assert names(client.get(DIRECTORY, {"country": "FR"})) == ["Dupont"]
     assert names(client.get(DIRECTORY, {"institution": "of rossi"})) == ["Rossi"]
     assert names(client.get(DIRECTORY, {"name": "marie dup"})) == ["Dupont"]
@@ -193,13 +200,13 @@ def test_the_directory_hides_members_who_opted_out(client, viewer, network):
     hidden = expert(network, last_name="Hidden")
     expert(network, last_name="Listed")
     services.set_directory_listing(user=hidden, hidden=True)
-    client.force_login(viewer)
+    enter_cpms(client, viewer)
     assert "Hidden" not in names(client.get(DIRECTORY))
     assert "Listed" in names(client.get(DIRECTORY))
 
 
 def test_a_member_hides_themselves_from_the_page(client, viewer, network):
-    client.force_login(viewer)
+    enter_cpms(client, viewer)
     body = client.get(DIRECTORY).content.decode()
     assert "can&#x27;t invite you" in body
     response = client.post(reverse("preferences:directory-listing"), {"hidden": "on"})
@@ -214,7 +221,7 @@ def test_the_directory_shows_nothing_of_a_network_to_a_non_member(client, viewer
     expert(other, last_name="Eye", areas=[secret_area])
     both = expert(other, last_name="Both", areas=[secret_area])
     MembershipFactory(user=both, institution=institution_in(network, name="Liver Clinic"))
-    client.force_login(viewer)
+    enter_cpms(client, viewer)
 
     response = client.get(DIRECTORY)
     assert "Eye" not in names(response)
@@ -235,18 +242,37 @@ def test_the_directory_runs_a_fixed_number_of_queries(
 ):
     for i in range(count):
         expert(network, last_name=f"Expert{i:03d}", areas=areas[: 1 + i % 3])
-    client.force_login(viewer)
+    enter_cpms(client, viewer)
     client.get(DIRECTORY)  # warm the session and caches
-    # user, the viewer's networks (list and select), areas, countries, the viewer's
-    # listing, count, page, and one prefetch each: memberships, expertise, their areas
-    with django_assert_num_queries(11):
+    # The gate: user, verified device, membership, phone, preferences; the page: the
+    # viewer's networks (list and select), areas, countries, the viewer's listing,
+    # count, page, and one prefetch each: memberships, expertise, their areas.
+    with django_assert_num_queries(15):
         response = client.get(DIRECTORY, {"page": 2 if count > 25 else 1})
     assert len(response.context["page"].object_list) == min(count + 1, 25)
 
 
-def test_only_members_can_change_their_listing(client):
-    outsider = UserFactory()
-    client.force_login(outsider)
-    response = client.post(reverse("preferences:directory-listing"), {"hidden": "on"})
+def test_only_members_can_change_their_listing(rf):
+    request = rf.post(reverse("preferences:directory-listing"), {"hidden": "on"})
+    request.user = UserFactory()
+    response = views.directory_listing_update(request)
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.PREFERENCES_SAVED).exists()
+
+
+def test_first_cpms_login_lands_on_preferences_then_on_the_page_asked_for(
+    client, member, network, areas
+):
+    enter_cpms(client, member)
+    response = client.get(DIRECTORY + "?country=DE")
+    assert response.status_code == HTTPStatus.FOUND
+    assert (
+        response["Location"]
+        == f"{UPDATE}?next=%2Fcpms%2Fpreferences%2Fdirectory%2F%3Fcountry%3DDE"
+    )
+
+    response = client.post(response["Location"], {field(network, "areas"): [areas[0].pk]})
+    assert response["Location"] == DIRECTORY + "?country=DE"
+    assert client.get(response["Location"]).status_code == HTTPStatus.OK
+    # Answered once: the gate does not ask again.
+    assert client.get(reverse("cpms-home")).status_code == HTTPStatus.OK

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.landing, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("cpms/", views.cpms_home, name="cpms-home"),
+    path("cpms/preferences/", include("preferences.urls")),
     path("cpms/reports/", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

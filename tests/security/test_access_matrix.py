@@ -23,6 +23,7 @@ from access_requests.models import (
     Organisation,
     RequestedProfile,
 )
+from preferences.models import Expertise
 from tests.factories import SMSDeviceFactory, UserFactory, force_login_verified
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +101,9 @@ MATRIX = {
     "otp_webauthn:credential-registration-begin": "302 403 403 403 403 403 403 403 403 403",
     "otp_webauthn:credential-registration-complete": "302 403 403 403 403 403 403 403 403 403",
     "otp_webauthn:js-i18n-catalog": "302 200 200 200 200 200 200 200 200 200",
+    "preferences:directory": "302 302 302 200 200 200 200 200 302 302",
+    "preferences:directory-listing": "302 302 302 405 405 405 405 405 302 302",
+    "preferences:update": "302 302 302 200 200 200 200 200 302 302",
     # Reports: the network's members with a reporting profile; exports for coordinators.
     "reports:export-csv": "302 302 302 404 200 404 403 403 302 302",
     "reports:export-xlsx": "302 302 302 404 200 404 403 403 302 302",
@@ -174,6 +178,8 @@ def world(reference_data):
                 network=institution.network,
                 profile=profiles[code],
             )
+        # The preferences are answered ("None"), the gate's last step.
+        Expertise.objects.create(user=user, network=institution.network, is_none=True)
         return user
 
     users["hp_member"] = member("HP")

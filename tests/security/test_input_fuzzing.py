@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from access_requests.models import AccessProfile, Application, Organisation
 from tests.factories import (
+    ExpertiseFactory,
     MembershipFactory,
     SMSDeviceFactory,
     UserFactory,
@@ -108,7 +109,8 @@ def user_client():
 @pytest.fixture
 def member_client():
     device = SMSDeviceFactory(number="+32470123456")
-    MembershipFactory(user=device.user)
+    membership = MembershipFactory(user=device.user)
+    ExpertiseFactory(user=device.user, network=membership.network, is_none=True)
     client = Client()
     force_login_verified(client, device.user)
     return client

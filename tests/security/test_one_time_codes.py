@@ -20,7 +20,12 @@ from django.urls import reverse
 from accounts.app_settings import app_settings
 from accounts.models import SMSDevice
 from tests.accounts.two_factor_support import send_challenge_code
-from tests.factories import MembershipFactory, SMSDeviceFactory, UserFactory
+from tests.factories import (
+    ExpertiseFactory,
+    MembershipFactory,
+    SMSDeviceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +36,8 @@ WRONG = "The code is not valid. Check it, or ask for a new one."
 @pytest.fixture
 def device():
     device = SMSDeviceFactory(number="+32470123456")
-    MembershipFactory(user=device.user)
+    membership = MembershipFactory(user=device.user)
+    ExpertiseFactory(user=device.user, network=membership.network, is_none=True)
     return device
 
 

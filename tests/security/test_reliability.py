@@ -31,7 +31,12 @@ from django.urls import reverse
 from access_requests.models import AccessProfile, AccessRequest, Organisation
 from accounts.models import OutboundEmail
 from tests.accounts.test_twilio import ACCOUNT_SID, FakeTwilio
-from tests.factories import MembershipFactory, SMSDeviceFactory, UserFactory
+from tests.factories import (
+    ExpertiseFactory,
+    MembershipFactory,
+    SMSDeviceFactory,
+    UserFactory,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SERVER_PORT = 8111
@@ -286,7 +291,8 @@ def test_sms_provider_down_or_slow_gives_a_clear_message_and_a_retry(
     client, settings, twilio_stand_in, failure
 ):
     device = SMSDeviceFactory(number="+32470123456")
-    MembershipFactory(user=device.user)
+    membership = MembershipFactory(user=device.user)
+    ExpertiseFactory(user=device.user, network=membership.network, is_none=True)
     client.force_login(device.user)
     challenge = reverse("two_factor:challenge")
     if failure == "connection refused":

@@ -157,7 +157,9 @@ def _cell(ref: str, value: Cell, style: int = 0) -> str:
     if kind is datetime:
         if value.date() < _FIRST_SERIAL_DAY:
             return _string_cell(ref, value.isoformat(" "), style)
-        serial = (value.replace(tzinfo=None) - _EPOCH_TIME).total_seconds() / 86400
+        if value.tzinfo is not None:  # the wall-clock time it shows
+            value = value.replace(tzinfo=None)
+        serial = (value - _EPOCH_TIME).total_seconds() / 86400
         return f'<c r="{ref}" s="{style or _MINUTE}"><v>{serial!r}</v></c>'
     if kind is date:
         if value < _FIRST_SERIAL_DAY:

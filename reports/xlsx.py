@@ -29,6 +29,7 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 MAX_CELL_CHARS = 32_767  # UTF-16 code units, as Excel counts them
+_EXACT_INT = 2**53  # integers a double holds exactly
 
 # Style indexes in styles.xml's cellXfs.
 _BOLD, _DAY, _MINUTE = 1, 2, 3
@@ -153,7 +154,9 @@ def _cell(ref: str, value: Cell, style: int = 0) -> str:
     if kind is bool:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if kind is int:
-        return f'<c r="{ref}"{s}><v>{value}</v></c>'
+        if -_EXACT_INT < value < _EXACT_INT:
+            return f'<c r="{ref}"{s}><v>{value}</v></c>'
+        return _string_cell(ref, str(value), style)  # beyond a double: kept exact, as text
     if kind is datetime:
         if value.date() < _FIRST_SERIAL_DAY:
             return _string_cell(ref, value.isoformat(" "), style)
@@ -166,9 +169,13 @@ def _cell(ref: str, value: Cell, style: int = 0) -> str:
             return _string_cell(ref, value.isoformat(), style)
         return f'<c r="{ref}" s="{style or _DAY}"><v>{(value - _EPOCH).days}</v></c>'
     if kind is float or kind is Decimal:
-        if not math.isfinite(value):  # Excel has no NaN or infinity
+        try:
+            number = float(value)
+        except ValueError:  # a signalling NaN
+            number = math.nan
+        if not math.isfinite(number):  # Excel has no NaN or infinity (nor 1e400)
             return _string_cell(ref, str(value), style)
-        return f'<c r="{ref}"{s}><v>{float(value)!r}</v></c>'
+        return f'<c r="{ref}"{s}><v>{number!r}</v></c>'
     # Subclasses (an IntEnum, a str subclass…), lazy translations and anything else.
     if isinstance(value, datetime):
         return _cell(ref, datetime.combine(value.date(), value.time()), style)
@@ -176,8 +183,8 @@ def _cell(ref: str, value: Cell, style: int = 0) -> str:
         return _cell(ref, date(value.year, value.month, value.day), style)
     if isinstance(value, int):
         return _cell(ref, int(value), style)
-    if isinstance(value, float):
-        return _cell(ref, float(value), style)
+    if isinstance(value, float | Decimal):
+        return _cell(ref, float(value) if isinstance(value, float) else Decimal(value), style)
     text = str(value)
     return _string_cell(ref, text, style) if text else ""
 

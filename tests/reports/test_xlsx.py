@@ -162,6 +162,18 @@ def test_typed_values_become_typed_cells():
     assert moment.number_format == "yyyy-mm-dd hh:mm"
 
 
+def test_numbers_excel_cannot_hold_are_kept_as_text():
+    values = [10**30, -(2**53), Decimal("1e400"), Decimal("sNaN"), float("-inf"), 2**53 - 1]
+    assert read(write([values]))[0] == (
+        str(10**30),
+        str(-(2**53)),
+        "1E+400",
+        "sNaN",
+        "-inf",
+        2**53 - 1,
+    )
+
+
 def test_empty_cells_keep_the_others_in_their_columns():
     assert read(write([["a", None, "", "d"], [None, "b"]])) == [
         ("a", None, None, "d"),

@@ -358,7 +358,12 @@ def request_submitted(request: HttpRequest, pk: int) -> HttpResponse:
     """The confirmation after "Submit request access": what happens next."""
     access_request = get_object_or_404(selectors.request_of_user(user=request.user, pk=pk))
     return render(
-        request, "access_requests/request_submitted.html", {"access_request": access_request}
+        request,
+        "access_requests/request_submitted.html",
+        {
+            "access_request": access_request,
+            "has_verified_phone": request.user.has_verified_phone(),
+        },
     )
 
 

@@ -74,6 +74,15 @@ def wizard_applications() -> QuerySet[Application]:
     return Application.objects.all()
 
 
+def application_by_code(code: str) -> Application | None:
+    """The application with this code, if the reference data has it."""
+    return Application.objects.filter(code=code).first()
+
+
+def application_by_pk(pk: int) -> Application | None:
+    return Application.objects.filter(pk=pk).first()
+
+
 def organisation_node(*, pk: int) -> Organisation | None:
     """A node of a tree with its ancestors loaded in the same query (the tree is 3 deep)."""
     return (

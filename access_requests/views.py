@@ -139,10 +139,18 @@ def wizard_application(request: HttpRequest) -> HttpResponse:
         except WizardError:
             initial = None
         form = ApplicationForm(initial={"application": initial})
+    # An application named in the link but closed (the landing page's ECP link): say so.
+    chosen = form.initial.get("application") and selectors.application_by_pk(
+        form.initial["application"]
+    )
     return render(
         request,
         "access_requests/wizard_application.html",
-        {"form": form, "steps": _steps(1)},
+        {
+            "form": form,
+            "steps": _steps(1),
+            "closed_application": chosen if chosen and not chosen.is_open else None,
+        },
     )
 
 

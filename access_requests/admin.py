@@ -11,6 +11,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -60,7 +61,18 @@ class AccessProfileAdmin(admin.ModelAdmin):
 # --- Filters ------------------------------------------------------------------------
 
 
-class RequestStatusFilter(admin.SimpleListFilter):
+class ChoiceFilter(admin.SimpleListFilter):
+    """A value the filter does not offer (a hand-edited URL: NUL, a huge number…) is
+    refused as the admin refuses any bad lookup, before it reaches a query."""
+
+    def __init__(self, request, params, model, model_admin) -> None:
+        super().__init__(request, params, model, model_admin)
+        value = self.value()
+        if value is not None and value not in {str(v) for v, _label in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"Unknown {self.parameter_name} value")
+
+
+class RequestStatusFilter(ChoiceFilter):
     """Pending by default: the list opens as the queue of requests to decide."""
 
     title = _("status")
@@ -87,7 +99,7 @@ class RequestStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.selected())
 
 
-class NetworkFilter(admin.SimpleListFilter):
+class NetworkFilter(ChoiceFilter):
     title = _("network")
     parameter_name = "network"
 
@@ -103,7 +115,7 @@ class NetworkFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CountryFilter(admin.SimpleListFilter):
+class CountryFilter(ChoiceFilter):
     title = _("country")
     parameter_name = "country"
 
@@ -125,7 +137,7 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProfileFilter(admin.SimpleListFilter):
+class ProfileFilter(ChoiceFilter):
     title = _("access profile")
     parameter_name = "profile"
     lookup = "profiles"
@@ -143,7 +155,7 @@ class MembershipProfileFilter(ProfileFilter):
     lookup = "profile"
 
 
-class AgeFilter(admin.SimpleListFilter):
+class AgeFilter(ChoiceFilter):
     title = _("waiting for")
     parameter_name = "age"
 
@@ -155,14 +167,14 @@ class AgeFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value():
             return queryset.filter(
                 submitted_at__lt=timezone.now() - timedelta(days=int(self.value()))
             )
         return queryset
 
 
-class MembershipStatusFilter(admin.SimpleListFilter):
+class MembershipStatusFilter(ChoiceFilter):
     """Expired includes a membership past its date that cron has not marked yet."""
 
     title = _("status")

@@ -142,6 +142,21 @@ class ApplicationForm(forms.Form):
         return application
 
 
+class OrganisationSearchForm(forms.Form):
+    """Step 2's search at the institution level (a CharField refuses NUL, which PostgreSQL
+    cannot compare)."""
+
+    q = forms.CharField(label=_("Search:"), required=False, max_length=100)
+
+    def search(self) -> str:
+        """The text to search for; nothing when it is not valid."""
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+    def typed(self) -> str:
+        """What the user typed, for the search box (minus what no page can show)."""
+        return (self.data.get("q") or "").replace("\x00", "")[:100]
+
+
 class InstitutionForm(forms.Form):
     """Step 2 at the institution level: one institution of the application's tree."""
 

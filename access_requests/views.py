@@ -24,6 +24,7 @@ from access_requests.app_settings import app_settings
 from access_requests.forms import (
     ApplicationForm,
     InstitutionForm,
+    OrganisationSearchForm,
     ProfileForm,
     SubmissionForm,
     WizardError,
@@ -178,7 +179,8 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             )
         )
 
-    search = request.GET.get("q", "").strip()[:100] if at_institutions else ""
+    search_form = OrganisationSearchForm(request.GET if at_institutions else {})
+    search = search_form.search()
     rows = selectors.organisation_children(application=application, parent=node, search=search)
     per_page = INSTITUTIONS_PER_PAGE if at_institutions else NODES_PER_PAGE
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
@@ -228,6 +230,7 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             "previous_url": page_url(page.previous_page_number()) if page.has_previous() else "",
             "next_url": page_url(page.next_page_number()) if page.has_next() else "",
             "search": search,
+            "search_form": search_form,
             "selected": selected,
             "at_institutions": at_institutions,
             "form": form,

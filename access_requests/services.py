@@ -194,7 +194,19 @@ def approve_request(
             if institution.is_guest
             else None
         )
-        for profile in approved.profiles.all():
+        profiles = list(approved.profiles.all())
+        # A guest membership past its date that cron has not ended yet would pass for
+        # the one being granted: end it first (audited), under the row lock.
+        stale = Membership.objects.select_for_update().filter(
+            user_id=approved.user_id,
+            institution=institution,
+            profile__in=profiles,
+            status=Membership.Status.ACTIVE,
+            expires_at__lte=approved.decided_at,
+        )
+        for membership in stale:
+            _mark_expired(membership)
+        for profile in profiles:
             # A membership the user already holds stays as it is.
             Membership.objects.get_or_create(
                 user_id=approved.user_id,
@@ -319,15 +331,7 @@ def expire_memberships(*, now: datetime | None = None) -> int:
             )
             if locked.status != Membership.Status.ACTIVE or locked.expires_at > now:
                 continue  # changed since the list was read
-            locked.status = Membership.Status.EXPIRED
-            locked.ended_at = locked.expires_at
-            locked.save(update_fields=["status", "ended_at"])
-            record_event(
-                action=AuditEvent.Action.MEMBERSHIP_EXPIRED,
-                actor=None,
-                target=locked,
-                data={"expires_at": locked.expires_at.isoformat()},
-            )
+            _mark_expired(locked)
             queue_mail_to_user(
                 user=locked.user,
                 template_prefix="access_requests/email/membership_expired",
@@ -335,6 +339,19 @@ def expire_memberships(*, now: datetime | None = None) -> int:
             )
         expired += 1
     return expired
+
+
+def _mark_expired(locked: Membership) -> None:
+    """End a locked active membership at its expiry date, audited (no e-mail)."""
+    locked.status = Membership.Status.EXPIRED
+    locked.ended_at = locked.expires_at
+    locked.save(update_fields=["status", "ended_at"])
+    record_event(
+        action=AuditEvent.Action.MEMBERSHIP_EXPIRED,
+        actor=None,
+        target=locked,
+        data={"expires_at": locked.expires_at.isoformat()},
+    )
 
 
 def send_expiry_reminders(*, now: datetime | None = None) -> int:

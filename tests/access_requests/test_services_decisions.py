@@ -229,3 +229,21 @@ def test_no_reminder_for_a_decided_request():
     services.withdraw_request(access_request=req, user=req.user)
     with pytest.raises(services.TransitionNotAllowed):
         services.send_reminder(access_request=req, user=req.user)
+
+
+def test_approval_ends_a_guest_membership_past_its_date_and_grants_a_new_one(time_machine):
+    time_machine.move_to(datetime(2026, 5, 4, 9, 0, tzinfo=BRUSSELS), tick=False)
+    guest = InstitutionFactory(code="0000", name="Guest Access")
+    stale = MembershipFactory(institution=guest, expires_at=timezone.now() - timedelta(days=1))
+    # Cron has not run: the old row still says active.
+    assert stale.status == Membership.Status.ACTIVE
+    req = AccessRequestFactory(user=stale.user, institution=guest, with_profiles=[stale.profile])
+
+    services.approve_request(access_request=req, actor=UserFactory(is_staff=True))
+
+    stale.refresh_from_db()
+    assert stale.status == Membership.Status.EXPIRED and stale.ended_at == stale.expires_at
+    (granted,) = Membership.objects.active().filter(user=stale.user, profile=stale.profile)
+    assert granted.granted_by_request == req and granted.expires_at > timezone.now()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERSHIP_EXPIRED)
+    assert event.target_id == str(stale.pk)

@@ -6,6 +6,7 @@ events are read-only here; they change only through the actions, which call
 the services.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django import forms
@@ -243,13 +244,41 @@ class NetworkScopedAdmin(ReadOnlyModelAdmin):
             return True
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 
-    def _report(self, request, *, done: list, skipped: list, done_message, skipped_message):
+    def apply_service(
+        self,
+        request,
+        objects: Iterable,
+        call: Callable,
+        *,
+        done_message: Callable[[int], str],
+        skipped_message: Callable[[int], str],
+        skip: type[Exception] = services.TransitionNotAllowed,
+    ) -> None:
+        """What every action does once confirmed: the service for each object, then one
+        report. Objects refused with ``skip`` are listed together under
+        ``skipped_message``; any other refusal of the service is listed with its reason."""
+        done, skipped, refused = [], [], []
+        for obj in objects:
+            try:
+                call(obj)
+            except skip:
+                skipped.append(obj)
+            except services.RequestError as exc:
+                refused.append((obj, str(exc)))
+            else:
+                done.append(obj)
         if done:
             self.message_user(request, done_message(len(done)), messages.SUCCESS)
         if skipped:
             self.message_user(
                 request,
                 skipped_message(len(skipped)) + " " + ", ".join(f"#{o.pk}" for o in skipped),
+                messages.WARNING,
+            )
+        for obj, reason in refused:
+            self.message_user(
+                request,
+                _("#%(id)s skipped: %(reason)s") % {"id": obj.pk, "reason": reason},
                 messages.WARNING,
             )
 
@@ -396,20 +425,12 @@ class AccessRequestAdmin(NetworkScopedAdmin):
                 ),
                 button=_("Yes, approve"),
             )
-        done, skipped = [], []
-        for access_request in chosen:
-            try:
-                services.approve_request(
-                    access_request=access_request, actor=request.user, request=request
-                )
-            except services.TransitionNotAllowed:
-                skipped.append(access_request)
-            else:
-                done.append(access_request)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda access_request: services.approve_request(
+                access_request=access_request, actor=request.user, request=request
+            ),
             done_message=lambda n: (
                 ngettext("%(count)d request approved.", "%(count)d requests approved.", n)
                 % {"count": n}
@@ -440,23 +461,15 @@ class AccessRequestAdmin(NetworkScopedAdmin):
                 button=_("Yes, reject"),
                 form=form,
             )
-        done, skipped = [], []
-        for access_request in chosen:
-            try:
-                services.reject_request(
-                    access_request=access_request,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request=request,
-                )
-            except services.TransitionNotAllowed:
-                skipped.append(access_request)
-            else:
-                done.append(access_request)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda access_request: services.reject_request(
+                access_request=access_request,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            ),
             done_message=lambda n: (
                 ngettext("%(count)d request rejected.", "%(count)d requests rejected.", n)
                 % {"count": n}
@@ -547,23 +560,15 @@ class MembershipAdmin(NetworkScopedAdmin):
                 button=_("Yes, revoke"),
                 form=form,
             )
-        done, skipped = [], []
-        for membership in chosen:
-            try:
-                services.revoke_membership(
-                    membership=membership,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request=request,
-                )
-            except services.TransitionNotAllowed:
-                skipped.append(membership)
-            else:
-                done.append(membership)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda membership: services.revoke_membership(
+                membership=membership,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            ),
             done_message=lambda n: (
                 ngettext("%(count)d membership revoked.", "%(count)d memberships revoked.", n)
                 % {"count": n}
@@ -601,23 +606,16 @@ class MembershipAdmin(NetworkScopedAdmin):
                 button=_("Yes, extend"),
                 form=form,
             )
-        done, skipped = [], []
-        for membership in chosen:
-            try:
-                services.extend_membership(
-                    membership=membership,
-                    actor=request.user,
-                    days=form.cleaned_data["days"],
-                    request=request,
-                )
-            except services.RequestError:
-                skipped.append(membership)
-            else:
-                done.append(membership)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda membership: services.extend_membership(
+                membership=membership,
+                actor=request.user,
+                days=form.cleaned_data["days"],
+                request=request,
+            ),
+            skip=services.RequestError,
             done_message=lambda n: (
                 ngettext("%(count)d membership extended.", "%(count)d memberships extended.", n)
                 % {"count": n}

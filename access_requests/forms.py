@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from access_requests import selectors
+from access_requests import selectors, services
 from access_requests.models import AccessProfile, AccessRequest, Application, Organisation
 from accounts.models import User
 
@@ -266,44 +266,9 @@ class ProfileForm(forms.Form):
 
     def clean_profile(self) -> list[AccessProfile]:
         chosen = list(self.cleaned_data["profile"])
-        chosen_ids = {p.pk for p in chosen}
-        errors = []
-        for profile in chosen:
-            if profile.pk in self.holdings.held_here:
-                errors.append(
-                    ValidationError(
-                        _("You already hold the %(profile)s profile at this organisation."),
-                        code="held",
-                        params={"profile": profile.name},
-                    )
-                )
-            elif profile.pk in self.holdings.pending_here:
-                errors.append(
-                    ValidationError(
-                        _(
-                            "You already have a pending request for the %(profile)s profile "
-                            "at this organisation."
-                        ),
-                        code="pending",
-                        params={"profile": profile.name},
-                    )
-                )
-            prerequisite = profile.prerequisite
-            if (
-                prerequisite is not None
-                and prerequisite.pk not in chosen_ids
-                and prerequisite.pk not in self.holdings.held_or_pending_in_network
-            ):
-                errors.append(
-                    ValidationError(
-                        _(
-                            "The %(profile)s profile needs the %(prerequisite)s profile in the "
-                            "same network: select %(prerequisite)s too, or request it first."
-                        ),
-                        code="prerequisite",
-                        params={"profile": profile.name, "prerequisite": prerequisite.name},
-                    )
-                )
+        errors = services.profile_choice_errors(
+            institution=self.institution, profiles=chosen, holdings=self.holdings
+        )
         if errors:
             raise ValidationError(errors)
         return chosen

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -51,6 +52,74 @@ class TransitionNotAllowed(RequestError):
 
 class DuplicateRequest(RequestError):
     pass
+
+
+class InvalidProfileChoice(RequestError):
+    """Profiles that cannot be requested here; ``errors`` are the ValidationErrors (codes
+    ``application``, ``held``, ``pending``, ``prerequisite``) step 3 shows."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(str(m) for e in errors for m in e.messages))
+
+
+def profile_choice_errors(
+    *,
+    institution: Organisation,
+    profiles: Iterable[AccessProfile],
+    holdings: selectors.ProfileHoldings,
+) -> list[ValidationError]:
+    """The rules of step 3, for the form and for ``submit_request``: profiles of the
+    institution's application, not held nor pending here, and a prerequisite (HP for
+    Coordinator and Dispatcher) held, pending or chosen too in the same network."""
+    profiles = list(profiles)
+    chosen_ids = {p.pk for p in profiles}
+    errors = []
+    for profile in profiles:
+        if profile.application_id != institution.application_id:
+            errors.append(
+                ValidationError(
+                    _("The %(profile)s profile is not a profile of this application."),
+                    code="application",
+                    params={"profile": profile.name},
+                )
+            )
+        elif profile.pk in holdings.held_here:
+            errors.append(
+                ValidationError(
+                    _("You already hold the %(profile)s profile at this organisation."),
+                    code="held",
+                    params={"profile": profile.name},
+                )
+            )
+        elif profile.pk in holdings.pending_here:
+            errors.append(
+                ValidationError(
+                    _(
+                        "You already have a pending request for the %(profile)s profile "
+                        "at this organisation."
+                    ),
+                    code="pending",
+                    params={"profile": profile.name},
+                )
+            )
+        prerequisite = profile.prerequisite
+        if (
+            prerequisite is not None
+            and prerequisite.pk not in chosen_ids
+            and prerequisite.pk not in holdings.held_or_pending_in_network
+        ):
+            errors.append(
+                ValidationError(
+                    _(
+                        "The %(profile)s profile needs the %(prerequisite)s profile in the "
+                        "same network: select %(prerequisite)s too, or request it first."
+                    ),
+                    code="prerequisite",
+                    params={"profile": profile.name, "prerequisite": prerequisite.name},
+                )
+            )
+    return errors
 
 
 def transition(
@@ -102,6 +171,17 @@ def submit_request(
         raise RequestError(_("Select at least one access profile."))
     if institution.kind != Organisation.Kind.INSTITUTION:
         raise RequestError(_("Select an institution."))
+    errors = profile_choice_errors(
+        institution=institution,
+        profiles=profiles,
+        holdings=selectors.profile_holdings(user=user, institution=institution),
+    )
+    if errors and all(e.code == "pending" for e in errors):
+        raise DuplicateRequest(
+            _("You already have a pending request for this profile at this organisation.")
+        )
+    if errors:
+        raise InvalidProfileChoice(errors)
     try:
         with transaction.atomic():
             access_request = AccessRequest.objects.create(
@@ -183,18 +263,57 @@ def withdraw_request(
 def approve_request(
     *, access_request: AccessRequest, actor: User, request: HttpRequest | None = None
 ) -> AccessRequest:
-    """Approve and grant one membership per requested profile (guests get an expiry)."""
+    """Approve and grant one membership per requested profile (guests get an expiry).
+
+    A profile whose prerequisite (HP for Coordinator and Dispatcher) the applicant
+    neither holds in the network nor gets with this request is refused: approve the
+    prerequisite's request first."""
+    try:
+        return _approve(access_request=access_request, actor=actor, request=request)
+    except RequestError:
+        access_request.refresh_from_db()  # the transition was rolled back
+        raise
+
+
+def _check_prerequisites(approved: AccessRequest, profiles: list[AccessProfile]) -> None:
+    granted = {p.pk for p in profiles}
+    needed = {p.prerequisite_id for p in profiles if p.prerequisite_id} - granted
+    if not needed:
+        return
+    # Locked: a revocation of the prerequisite waits for this approval, or the reverse.
+    held = set(
+        Membership.objects.active(at=approved.decided_at)
+        .select_for_update()
+        .filter(user_id=approved.user_id, network_id=approved.network_id, profile_id__in=needed)
+        .values_list("profile_id", flat=True)
+    )
+    for profile in profiles:
+        if profile.prerequisite_id in needed - held:
+            raise RequestError(
+                _(
+                    "The %(profile)s profile needs the %(prerequisite)s profile in the same "
+                    "network, which the applicant does not hold: approve a request for "
+                    "%(prerequisite)s first."
+                )
+                % {"profile": profile.name, "prerequisite": profile.prerequisite.name}
+            )
+
+
+def _approve(
+    *, access_request: AccessRequest, actor: User, request: HttpRequest | None
+) -> AccessRequest:
     with transaction.atomic():
         approved = transition(
             access_request=access_request, to=Status.APPROVED, actor=actor, request=request
         )
+        profiles = list(approved.profiles.select_related("prerequisite"))
+        _check_prerequisites(approved, profiles)
         institution = approved.institution
         expires_at = (
             approved.decided_at + timedelta(days=app_settings.GUEST_ACCESS_DAYS)
             if institution.is_guest
             else None
         )
-        profiles = list(approved.profiles.all())
         # A guest membership past its date that cron has not ended yet would pass for
         # the one being granted: end it first (audited), under the row lock.
         stale = Membership.objects.select_for_update().filter(

@@ -515,3 +515,20 @@ def test_two_admins_deciding_the_same_50_requests_at_once_leave_one_decision_eac
         assert decisions.count() == 1
         memberships = Membership.objects.filter(granted_by_request=req).count()
         assert memberships == (2 if req.status == S.APPROVED else 0)
+
+
+def test_bulk_approve_skips_a_coordinator_without_hp_with_the_reason(admin_client, institution):
+    hp = AccessProfileFactory(application=institution.application, code="HP", name="HP")
+    coordinator = AccessProfileFactory(
+        application=institution.application, code="COORD", name="Coordinator", prerequisite=hp
+    )
+    alone = AccessRequestFactory(institution=institution, with_profiles=[coordinator])
+    fine = AccessRequestFactory(institution=institution, with_profiles=[hp])
+    done = act(admin_client, QUEUE, "approve_selected", [alone, fine], post="yes")
+    assert "1 request approved." in messages_of(done)
+    assert (
+        f"#{alone.pk} skipped: The Coordinator profile needs the HP profile in the same "
+        "network, which the applicant does not hold: approve a request for HP first."
+    ) in messages_of(done)
+    alone.refresh_from_db()
+    assert alone.status == S.SUBMITTED

@@ -670,7 +670,7 @@ class MembershipAdmin(NetworkScopedAdmin):
 
 @admin.register(NetworkAdministrator)
 class NetworkAdministratorAdmin(admin.ModelAdmin):
-    list_display = ["user", "network", "last_digest_sent_on"]
+    list_display = ["user", "network"]
     list_filter = ["network"]
     raw_id_fields = ["user"]
 

@@ -15,8 +15,8 @@ from access_requests.app_settings import app_settings
 from access_requests.models import (
     AccessProfile,
     AccessRequest,
+    DigestDelivery,
     Membership,
-    NetworkAdministrator,
     Organisation,
     RequestedProfile,
 )
@@ -238,10 +238,7 @@ def _queue_submission_mails(
         template_prefix="access_requests/email/request_submitted",
         context=context,
     )
-    recipients = selectors.network_administrators(access_request.network_id) or list(
-        User.objects.filter(is_superuser=True, is_active=True).order_by("email")
-    )
-    for administrator in recipients:
+    for administrator in selectors.network_recipients(access_request.network_id):
         queue_mail_to_user(
             user=administrator,
             template_prefix="access_requests/email/request_submitted_admin",
@@ -505,23 +502,22 @@ def send_expiry_reminders(*, now: datetime | None = None) -> int:
 
 
 def send_digests(*, now: datetime | None = None) -> int:
-    """Mail each network administrator, at most once a day, the list of their pending
-    requests older than ``DIGEST_AFTER_WORKING_DAYS`` working days. Returns the count."""
+    """Mail each network's recipients (administrators, or superusers when it has none),
+    at most once a day, the list of their pending requests older than
+    ``DIGEST_AFTER_WORKING_DAYS`` working days. Returns the count."""
     now = now or timezone.now()
     today: date = timezone.localdate(now)
     older_than = selectors.working_days_before(now, app_settings.DIGEST_AFTER_WORKING_DAYS)
     sent = 0
-    for administrator, waiting in selectors.stale_requests_by_administrator(
+    for administrator, waiting in selectors.stale_requests_by_recipient(
         older_than=older_than
     ).items():
         with transaction.atomic():
-            # The update is the once-a-day lock: a second run the same day updates nothing.
-            updated = (
-                NetworkAdministrator.objects.filter(user=administrator)
-                .exclude(last_digest_sent_on=today)
-                .update(last_digest_sent_on=today)
+            # The once-a-day lock: a second run the same day finds the row.
+            _delivery, created = DigestDelivery.objects.get_or_create(
+                user=administrator, sent_on=today
             )
-            if not updated:
+            if not created:
                 continue
             queue_mail_to_user(
                 user=administrator,
@@ -584,9 +580,7 @@ def send_reminder(
             data={"network": locked.network_id},
             request=request,
         )
-        recipients = selectors.network_administrators(locked.network_id) or list(
-            User.objects.filter(is_superuser=True, is_active=True).order_by("email")
-        )
+        recipients = selectors.network_recipients(locked.network_id)
         context = {
             **_request_mail_context(locked),
             "days": (locked.reminder_sent_at - locked.submitted_at).days,

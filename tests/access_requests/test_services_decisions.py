@@ -247,3 +247,25 @@ def test_approval_ends_a_guest_membership_past_its_date_and_grants_a_new_one(tim
     assert granted.granted_by_request == req and granted.expires_at > timezone.now()
     event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERSHIP_EXPIRED)
     assert event.target_id == str(stale.pk)
+
+
+def test_digest_of_a_network_without_administrators_goes_to_the_superusers(time_machine):
+    monday = datetime(2026, 3, 2, 7, 0, tzinfo=BRUSSELS)
+    time_machine.move_to(monday, tick=False)
+    orphan = AccessRequestFactory(submitted_at=monday - timedelta(days=10))
+    root = UserFactory(is_staff=True, is_superuser=True)
+    UserFactory(is_staff=True, is_superuser=True, is_active=False)
+
+    assert services.send_digests() == 1
+    (digest,) = mails_to(root)
+    assert f"#{orphan.pk} " in digest.body
+    assert services.send_digests() == 0  # once a day, for superusers too
+
+
+def test_submission_reminder_and_digest_share_the_recipients_selector():
+    req = AccessRequestFactory()
+    root = UserFactory(is_staff=True, is_superuser=True)
+    assert selectors.network_recipients(req.network_id) == [root]
+    admin = UserFactory(is_staff=True)
+    NetworkAdministrator.objects.create(user=admin, network=req.network)
+    assert selectors.network_recipients(req.network_id) == [admin]

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -292,13 +293,10 @@ class AccessRequestAdmin(NetworkScopedAdmin):
         "id",
         "applicant",
         "verified_phone",
-        "network_code",
-        "country",
-        "institution_label",
-        "profile_names",
+        "network_and_country",
+        "institution_and_profiles",
         "short_comment",
-        "submitted",
-        "age_in_days",
+        "submitted_and_age",
         "status",
     ]
     list_display_links = ["id"]
@@ -339,6 +337,9 @@ class AccessRequestAdmin(NetworkScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
+        # The queue needs the width (at 1280 px the app list left 630 px for the table);
+        # the breadcrumbs lead back to the other lists.
+        extra_context.setdefault("is_nav_sidebar_enabled", False)
         if request.GET.get(RequestStatusFilter.parameter_name) in (None, "submitted"):
             extra_context.setdefault("title", _("Access requests waiting for a decision"))
         return super().changelist_view(request, extra_context=extra_context)
@@ -364,7 +365,7 @@ class AccessRequestAdmin(NetworkScopedAdmin):
     def applicant_email(self, obj: AccessRequest) -> str:
         return obj.user.email
 
-    @admin.display(description=_("phone verified"), boolean=True)
+    @admin.display(description=_("phone"), boolean=True)
     def verified_phone(self, obj: AccessRequest) -> bool:
         if hasattr(obj.user, "confirmed_sms_devices"):
             return bool(obj.user.confirmed_sms_devices)
@@ -386,13 +387,33 @@ class AccessRequestAdmin(NetworkScopedAdmin):
     def profile_names(self, obj: AccessRequest) -> str:
         return ", ".join(p.name for p in obj.profiles.all())
 
+    # The queue at 1280 px: profiles under the institution, the age under the date, the
+    # comment cut short (the whole of it in the tooltip and on the request's page).
+
+    @admin.display(description=_("network / country"), ordering="network__code")
+    def network_and_country(self, obj: AccessRequest) -> str:
+        return format_html("{}<br>{}", obj.network.code, self.country(obj))
+
+    @admin.display(description=_("institution / access profiles"), ordering="institution__code")
+    def institution_and_profiles(self, obj: AccessRequest) -> str:
+        return format_html("{}<br><em>{}</em>", obj.institution.label, self.profile_names(obj))
+
     @admin.display(description=_("Comments"))
     def short_comment(self, obj: AccessRequest) -> str:
-        return Truncator(obj.comment).chars(60)
+        if not obj.comment:
+            return ""
+        return format_html(
+            '<span title="{}">{}</span>', obj.comment, Truncator(obj.comment).chars(40)
+        )
 
     @admin.display(description=_("submitted"), ordering="submitted_at")
-    def submitted(self, obj: AccessRequest):
-        return timezone.localdate(obj.submitted_at)
+    def submitted_and_age(self, obj: AccessRequest) -> str:
+        days = self.age_in_days(obj)
+        return format_html(
+            "{}<br>{}",
+            date_format(timezone.localdate(obj.submitted_at), "SHORT_DATE_FORMAT"),
+            ngettext("%(days)d day", "%(days)d days", days) % {"days": days},
+        )
 
     @admin.display(description=_("age (days)"), ordering="submitted_at")
     def age_in_days(self, obj: AccessRequest) -> int:

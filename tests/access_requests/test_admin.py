@@ -532,3 +532,15 @@ def test_bulk_approve_skips_a_coordinator_without_hp_with_the_reason(admin_clien
     ) in messages_of(done)
     alone.refresh_from_db()
     assert alone.status == S.SUBMITTED
+
+
+def test_queue_fits_1280_px_merged_columns_and_a_short_comment(admin_client, institution):
+    req = AccessRequestFactory(institution=institution, comment="x" * 50 + " the whole story")
+    body = admin_client.get(QUEUE).content.decode()
+    assert 'id="nav-sidebar"' not in body  # the app list gives the queue its width
+    for column in ["network_and_country", "institution_and_profiles", "submitted_and_age"]:
+        assert f"column-{column}" in body
+    for gone in ["column-profile_names", "column-age_in_days", "column-country"]:
+        assert gone not in body
+    assert f'title="{req.comment}"' in body and "x" * 50 not in body.replace(req.comment, "")
+    assert "0 days" in body

@@ -1,19 +1,28 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from access_requests import selectors
 from access_requests.models import Membership
+from access_requests.reference_data import ECP_CODE
 
 
 @login_not_required
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
     """The guide's CPMS login page: what the CPMS is, how to get in, where to get help."""
-    return render(request, "cpms_portal/landing.html")
+    ecp_url = reverse("access_requests:wizard-application")
+    ecp = selectors.application_by_code(ECP_CODE)
+    if ecp is not None:
+        ecp_url += "?" + urlencode({"application": ecp.pk})
+    return render(request, "cpms_portal/landing.html", {"ecp_url": ecp_url})
 
 
 def cpms_home(request: HttpRequest) -> HttpResponse:

@@ -108,7 +108,9 @@ def phone(request: HttpRequest) -> HttpResponse:
     form = PhoneForm(request.POST)
     if not form.is_valid():
         return _phone_page(request, form=form)
-    device = services.add_phone(user=request.user, number=form.cleaned_data["number"])
+    device = services.add_phone(
+        user=request.user, number=form.cleaned_data["number"], request=request
+    )
     try:
         services.send_sms_code(device=device, request=request)
     except (SMSDeliveryError, services.SendNotAllowed) as exc:

@@ -14,7 +14,7 @@ from django_otp import device_classes
 
 from accounts import selectors
 from accounts.app_settings import app_settings
-from accounts.audit import record_event
+from accounts.audit import mask_email, record_event
 from accounts.mail import queue_mail_to_user
 from accounts.models import AuditEvent, User
 
@@ -121,7 +121,11 @@ def record_email_changed(
         action=Action.PROFILE_CHANGED,
         actor=getattr(request, "user", None),
         target=user,
-        data={"fields": ["email"]},
+        data={
+            "fields": ["email"],
+            "from_email": mask_email(from_email),
+            "to_email": mask_email(to_email),
+        },
         request=request,
     )
 

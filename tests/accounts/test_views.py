@@ -8,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
+from accounts.audit import mask_email
 from accounts.models import AuditEvent, User
 from tests.factories import PASSWORD, AccessRequestFactory, MembershipFactory, UserFactory
 
@@ -68,9 +69,13 @@ def test_the_email_changes_only_once_the_new_address_is_verified(client, member,
     assert list(EmailAddress.objects.filter(user=member).values_list("email", flat=True)) == [
         "anna@new.example.de"
     ]
-    assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.PROFILE_CHANGED, data={"fields": ["email"]}
-    ).exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PROFILE_CHANGED)
+    # Both addresses, masked: the trail cannot be edited when the account is deleted.
+    assert event.data == {
+        "fields": ["email"],
+        "from_email": mask_email(old),
+        "to_email": "a•••@new.example.de",
+    }
 
 
 def test_a_new_privacy_statement_must_be_acknowledged_before_going_on(client, member, settings):

@@ -157,6 +157,7 @@ def test_login_page_follows_the_guide_and_audits_failures(client):
     page = client.get(reverse("account_login")).content.decode()
     assert "ERN-CPMS requires you to authenticate" in page and "Sign in to continue" in page
     assert f'href="{reverse("account_reset_password")}">Lost your password?' in page
+    assert page.count(reverse("account_reset_password")) == 1  # not allauth's help text too
 
     response = client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
     assert response.status_code == HTTPStatus.OK

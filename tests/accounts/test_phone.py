@@ -220,3 +220,11 @@ def test_adding_a_phone_is_audited_with_the_clients_address(client, user):
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.PHONE_ADDED)
     assert event.ip == "203.0.113.9"
+
+
+def test_phone_and_code_labels_have_no_colon_as_in_the_guide(client, user):
+    client.post(PHONE_URL, {"number": "+32 470 12 34 56"})
+    body = client.get(PHONE_URL).content.decode()
+
+    assert "Mobile phone</label>" in body and "Verification code</label>" in body
+    assert "Mobile phone:" not in body and "code:" not in body

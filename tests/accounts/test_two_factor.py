@@ -221,3 +221,10 @@ def test_a_user_without_a_phone_is_sent_to_add_one(client, db):
     response = client.get(CHALLENGE + "?next=/cpms/")
 
     assert response["Location"] == "/security/phone/?next=%2Fcpms%2F"
+
+
+def test_the_challenge_label_has_no_colon_as_in_the_guide(client, member):
+    send_challenge_code(client)
+    body = client.get(CHALLENGE).content.decode()
+
+    assert "SMS text challenge</label>" in body and "SMS text challenge:" not in body

@@ -22,7 +22,7 @@ from accounts.sms import SMSDeliveryError
 from accounts.two_factor import selectors, services
 from accounts.two_factor.forms import CodeForm, PhoneForm, RecoveryCodeForm
 from accounts.two_factor.selectors import Method
-from cpms_portal.gate import safe_next_url
+from accounts.urls_utils import safe_next_url
 
 TOTP_KEY_SESSION_KEY = "_cpms_totp_pending_key"
 WRONG_CODE = _("The code is not valid. Check it, or ask for a new one.")

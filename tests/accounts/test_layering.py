@@ -1,4 +1,4 @@
-"""The bottom app imports nothing built on it (DESIGN: preferences → access_requests → accounts)."""
+"""The bottom app imports nothing built on it (preferences → access_requests → accounts)."""
 
 import ast
 from pathlib import Path

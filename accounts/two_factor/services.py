@@ -72,12 +72,7 @@ def add_phone(*, user: User, number, request: HttpRequest | None = None) -> SMSD
     return device
 
 
-def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
-    """Send a new six-digit code, within the cooldown and the per-user/number/IP limits.
-
-    The SMS goes out after the code is stored; if the provider fails, the code is
-    withdrawn and the cooldown lifted so that the user can try again at once.
-    """
+def _refuse_within_cooldown(device: SMSDevice) -> None:
     wait = resend_wait_seconds(device)
     if wait:
         raise SendNotAllowed(
@@ -85,12 +80,23 @@ def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
             % {"seconds": wait},
             retry_in=wait,
         )
+
+
+def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
+    """Send a new six-digit code, within the cooldown and the per-user/number/IP limits.
+
+    The SMS goes out after the code is stored; if the provider fails, the code is
+    withdrawn and the cooldown lifted so that the user can try again at once.
+    """
+    _refuse_within_cooldown(device)
     if not consume(request, action=SMS_RATE_LIMIT_ACTION, key=device.number.as_e164):
         raise SendNotAllowed(
             _("Too many codes were requested. Please wait a few minutes and try again.")
         )
     with transaction.atomic():
         locked = SMSDevice.objects.select_for_update().get(pk=device.pk)
+        # Again on the locked row: a double click has both requests past the first check.
+        _refuse_within_cooldown(locked)
         token = locked.issue_token()
     minutes = app_settings.SMS_CODE_VALIDITY_SECONDS // 60
     with translation.override(device.user.email_language):

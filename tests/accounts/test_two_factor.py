@@ -228,3 +228,22 @@ def test_the_challenge_label_has_no_colon_as_in_the_guide(client, member):
     body = client.get(CHALLENGE).content.decode()
 
     assert "SMS text challenge</label>" in body and "SMS text challenge:" not in body
+
+
+def test_a_double_click_sends_one_sms(rf, member, sms_outbox):
+    """Both requests read the phone before either sent: the second sees the cooldown
+    on the locked row and sends nothing."""
+    from accounts.models import SMSDevice
+    from accounts.two_factor import services
+
+    first_click = SMSDevice.objects.get(user=member)
+    second_click = SMSDevice.objects.get(user=member)
+    request = rf.post(CHALLENGE)
+    request.user = member
+    request.session = {}
+
+    services.send_sms_code(device=first_click, request=request)
+    with pytest.raises(services.SendNotAllowed):
+        services.send_sms_code(device=second_click, request=request)
+
+    assert len(sms_outbox) == 1

@@ -10,6 +10,7 @@ from django.db.models import F, ProtectedError, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import device_classes
 
 from accounts import selectors
@@ -152,6 +153,10 @@ def export_personal_data(*, user: User, request: HttpRequest | None) -> dict[str
     return selectors.personal_data(user=user)
 
 
+class AccountDeletionError(Exception):
+    """The account could not be deleted; ``str()`` can be shown to the user."""
+
+
 @transaction.atomic
 def delete_account(*, user: User, request: HttpRequest | None) -> None:
     """Delete the account; the audit trail stays, without the person's identity.
@@ -169,7 +174,15 @@ def delete_account(*, user: User, request: HttpRequest | None) -> None:
     AuditEvent.objects.filter(target_type=User._meta.label_lower, target_id=str(user_id)).update(
         target_repr=""
     )
-    _delete_with_owned_rows(user)
+    try:
+        _delete_with_owned_rows(user)
+    except ProtectedError as exc:
+        raise AccountDeletionError(
+            _(
+                "Your account could not be deleted: it is still needed by records of the "
+                "portal. Please contact the support."
+            )
+        ) from exc
 
 
 def _delete_with_owned_rows(user: User) -> None:

@@ -6,6 +6,7 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -109,9 +110,14 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     """Delete the account after the password; the audit trail keeps no identity."""
     form = AccountDeletionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        user = request.user
+        try:
+            services.delete_account(user=request.user, request=request)
+        except services.AccountDeletionError as exc:
+            messages.error(request, str(exc))
+            return render(request, "accounts/account_delete.html", {"form": form})
+        # The person is gone: end the session without a logout event naming them.
+        request.user = AnonymousUser()
         logout(request)
-        services.delete_account(user=user, request=request)
         messages.success(request, _("Your account has been deleted."))
         return redirect("home")
     return render(request, "accounts/account_delete.html", {"form": form})

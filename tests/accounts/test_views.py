@@ -179,3 +179,20 @@ def test_landing_page_has_the_guides_sections_and_working_links(client):
         if href.startswith("/static/"):
             continue
         assert client.get(href).status_code in (HTTPStatus.OK, HTTPStatus.FOUND), href
+
+
+def test_a_failed_deletion_keeps_the_user_logged_in_with_a_message(client, member, monkeypatch):
+    from django.db.models import ProtectedError
+
+    def refuse(user):
+        raise ProtectedError("protected", set())
+
+    monkeypatch.setattr("accounts.services._delete_with_owned_rows", refuse)
+    response = client.post(
+        reverse("accounts:account_delete"), {"password": PASSWORD, "confirm": "on"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "Your account could not be deleted" in response.content.decode()
+    assert User.objects.filter(pk=member.pk).exists()
+    assert client.get(reverse("accounts:profile")).status_code == HTTPStatus.OK
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ACCOUNT_DELETED).exists()

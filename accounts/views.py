@@ -25,6 +25,7 @@ from accounts.forms import (
     ProfileForm,
 )
 from accounts.middleware import needs_privacy_acknowledgement
+from accounts.two_factor.views import second_factor_required
 
 
 @login_not_required
@@ -94,6 +95,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
+@second_factor_required(come_back_to="accounts:profile")
 def data_export(request: HttpRequest) -> HttpResponse:
     """Download of everything the portal holds about the user, as JSON."""
     data = services.export_personal_data(user=request.user, request=request)
@@ -106,8 +108,10 @@ def data_export(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@second_factor_required()
 def account_delete(request: HttpRequest) -> HttpResponse:
-    """Delete the account after the password; the audit trail keeps no identity."""
+    """Delete the account after the password (and the second factor, if any); the audit
+    trail keeps no identity."""
     form = AccountDeletionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -140,9 +140,12 @@ def test_data_export_holds_everything_about_the_user(client, member):
 
 
 def test_data_export_leaves_out_secrets(client, member):
+    from tests.accounts.two_factor_support import pass_sms_challenge
     from tests.factories import SMSDeviceFactory
 
     device = SMSDeviceFactory(user=member)
+    pass_sms_challenge(client)
+    device.refresh_from_db()
     device.issue_token()
     data = json.loads(client.post(reverse("accounts:data_export")).content)
     (phone,) = data["records"]["accounts.smsdevice"]
@@ -179,6 +182,28 @@ def test_landing_page_has_the_guides_sections_and_working_links(client):
         if href.startswith("/static/"):
             continue
         assert client.get(href).status_code in (HTTPStatus.OK, HTTPStatus.FOUND), href
+
+
+def test_data_export_and_deletion_need_the_second_factor_when_one_is_enrolled(client, member):
+    from tests.accounts.two_factor_support import pass_sms_challenge
+    from tests.factories import SMSDeviceFactory
+
+    SMSDeviceFactory(user=member)
+    challenge = reverse("two_factor:challenge")
+
+    export = client.post(reverse("accounts:data_export"))
+    assert export.status_code == HTTPStatus.FOUND
+    # The download is a POST: the user comes back to the page that offers it.
+    assert export["Location"] == f"{challenge}?next=%2Faccount%2F"
+    deletion = client.post(
+        reverse("accounts:account_delete"), {"password": PASSWORD, "confirm": "on"}
+    )
+    assert deletion["Location"] == f"{challenge}?next=%2Faccount%2Fdelete%2F"
+    assert User.objects.filter(pk=member.pk).exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.DATA_EXPORTED).exists()
+
+    pass_sms_challenge(client)
+    assert client.post(reverse("accounts:data_export")).status_code == HTTPStatus.OK
 
 
 def test_a_failed_deletion_keeps_the_user_logged_in_with_a_message(client, member, monkeypatch):

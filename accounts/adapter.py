@@ -14,6 +14,11 @@ from django.utils import translation
 from accounts import mail, services
 from accounts.models import User
 
+# allauth's reset flow sets the first password too: its message then says "set".
+FIRST_CHOICE_MESSAGES = {
+    "account/messages/password_changed.txt": "account/messages/password_set.txt",
+}
+
 
 def _recipient(email: str, context: dict) -> User | None:
     user = context.get("user")
@@ -55,7 +60,16 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def set_password(self, user: User, password: str) -> None:
-        services.set_password(user=user, password=password, request=allauth_context.request)
+        request = allauth_context.request
+        if request is not None and not user.has_usable_password():
+            request._cpms_first_password = True  # read by add_message below
+        services.set_password(user=user, password=password, request=request)
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        """allauth's messages, but "Password successfully set." for the first password."""
+        if getattr(request, "_cpms_first_password", False):
+            message_template = FIRST_CHOICE_MESSAGES.get(message_template, message_template)
+        super().add_message(request, level, message_template, *args, **kwargs)
 
     def get_email_verification_redirect_url(self, email_address: EmailAddress) -> str:
         """After sign-up the verified address leads straight on to choosing the password."""

@@ -69,6 +69,8 @@ def test_the_link_verifies_then_leads_to_choosing_the_password_then_login(client
     response = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == reverse("account_reset_password_from_key_done")
+    done = client.get(response["Location"]).content.decode()
+    assert "Password successfully set." in done and "changed" not in done
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
 
@@ -146,7 +148,10 @@ def test_password_reset_sets_a_new_password(client, outbox):
     link = link_in(outbox(to=user.email)[-1].body)
     form_url = client.get(link)["Location"]
     assert "Choose a new password" in client.get(form_url).content.decode()
-    client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    done = client.post(
+        form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}, follow=True
+    )
+    assert "Password successfully changed." in done.content.decode()
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert actions(user)[-1] == "password_changed"

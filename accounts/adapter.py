@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django_otp import user_has_device
 
 from accounts import mail, services
 from accounts.models import User
@@ -18,6 +19,14 @@ from accounts.models import User
 FIRST_CHOICE_MESSAGES = {
     "account/messages/password_changed.txt": "account/messages/password_set.txt",
 }
+
+
+LOGGED_IN_MESSAGE = "account/messages/logged_in.txt"
+
+
+def _second_factor_follows(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and user_has_device(user))
 
 
 def _recipient(email: str, context: dict) -> User | None:
@@ -67,6 +76,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
         """allauth's messages, but "Password successfully set." for the first password."""
+        if message_template == LOGGED_IN_MESSAGE and _second_factor_follows(request):
+            return  # "Successfully signed in" would show on the challenge, before the code
         if getattr(request, "_cpms_first_password", False):
             message_template = FIRST_CHOICE_MESSAGES.get(message_template, message_template)
         super().add_message(request, level, message_template, *args, **kwargs)

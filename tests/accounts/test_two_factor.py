@@ -247,3 +247,15 @@ def test_a_double_click_sends_one_sms(rf, member, sms_outbox):
         services.send_sms_code(device=second_click, request=request)
 
     assert len(sms_outbox) == 1
+
+
+def test_the_challenge_does_not_say_signed_in_before_the_code(client, member):
+    from tests.factories import PASSWORD
+
+    client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": member.email, "password": PASSWORD}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0].startswith(CHALLENGE)
+    assert "Successfully signed in" not in response.content.decode()

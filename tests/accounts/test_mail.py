@@ -9,11 +9,14 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# Any e-mail of the portal will do; test-only templates would ship with it.
+REAL_TEMPLATE = "accounts/email/second_factor_reset"
+
 
 def test_mail_is_sent_after_commit_in_the_users_language(django_capture_on_commit_callbacks):
     user = UserFactory(email_language="de", first_name="Anna")
     with django_capture_on_commit_callbacks(execute=True):
-        queue_mail_to_user(user=user, template_prefix="accounts/email/test", context={"text": "x"})
+        queue_mail_to_user(user=user, template_prefix=REAL_TEMPLATE, context={})
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
     assert mail.outbox[0].subject.startswith("[ERN CPMS] ")
@@ -26,7 +29,7 @@ def test_a_mail_server_failure_keeps_the_message_for_a_retry(
     user = UserFactory()
     settings.MAILERS = {"default": {"BACKEND": "tests.accounts.test_mail.BrokenBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        queue_mail_to_user(user=user, template_prefix="accounts/email/test", context={"text": "x"})
+        queue_mail_to_user(user=user, template_prefix=REAL_TEMPLATE, context={})
     row = OutboundEmail.objects.get()
     assert row.sent_at is None and row.attempts == 1 and "refused" in row.last_error
 
@@ -40,3 +43,10 @@ def test_a_mail_server_failure_keeps_the_message_for_a_retry(
 class BrokenBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("connection refused by the mail server")
+
+
+def test_no_test_only_template_ships_with_the_portal():
+    from django.conf import settings
+
+    shipped = settings.BASE_DIR / "templates"
+    assert sorted(str(p.relative_to(shipped)) for p in shipped.rglob("test_*")) == []

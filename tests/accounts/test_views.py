@@ -221,3 +221,24 @@ def test_a_failed_deletion_keeps_the_user_logged_in_with_a_message(client, membe
     assert User.objects.filter(pk=member.pk).exists()
     assert client.get(reverse("accounts:profile")).status_code == HTTPStatus.OK
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.ACCOUNT_DELETED).exists()
+
+
+def test_an_administrators_data_export_holds_no_applicant(client, member):
+    from accounts.audit import record_event
+
+    applicant = UserFactory(first_name="Zofia", email="zofia@uke.example.de")
+    decided = AccessRequestFactory(
+        user=applicant, decided_by=member, comment="Dr Zofia Nowak, rare livers"
+    )
+    record_event(action=AuditEvent.Action.REQUEST_APPROVED, actor=member, target=decided)
+
+    response = client.post(reverse("accounts:data_export"))
+
+    body = response.content.decode()
+    assert "zofia" not in body.lower()
+    data = json.loads(body)
+    assert "access_requests.accessrequest" not in data["records"]
+    assert data["mentioned_in"] == {"access_requests.accessrequest.decided_by": 1}
+    (approval,) = [e for e in data["audit_events"] if e["action"] == "request_approved"]
+    assert approval["by_me"] and approval["target"] == ""
+    assert approval["target_type"] == "access_requests.accessrequest"

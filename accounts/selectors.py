@@ -92,6 +92,23 @@ def records_about(*, user: User) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+def owned_row_ids(*, user: User) -> dict[str, list[str]]:
+    """The ids (as the audit trail stores them) of the rows the user owns, by model label."""
+    found: dict[str, list[str]] = {}
+    for label, model, keys in _user_models():
+        condition = Q()
+        for key in filter(_owns, keys):
+            condition |= Q(**{key.name: user})
+        if condition:
+            ids = [
+                str(pk)
+                for pk in model._default_manager.filter(condition).values_list("pk", flat=True)
+            ]
+            if ids:
+                found[label] = ids
+    return found
+
+
 def mentions_of(*, user: User) -> dict[str, int]:
     """How many rows of other people name the user (e.g. requests decided): counts only."""
     counts: dict[str, int] = {}

@@ -17,7 +17,7 @@ from accounts import selectors
 from accounts.app_settings import app_settings
 from accounts.audit import mask_email, record_event
 from accounts.mail import queue_mail_to_user
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, OutboundEmail, User
 
 Action = AuditEvent.Action
 
@@ -161,8 +161,9 @@ class AccountDeletionError(Exception):
 def delete_account(*, user: User, request: HttpRequest | None) -> None:
     """Delete the account; the audit trail stays, without the person's identity.
 
-    Events by the user lose their actor (``on_delete=SET_NULL``); events about
-    the user keep the target's type and id but lose its label (name and address).
+    Events by the user lose their actor (``on_delete=SET_NULL``); events about the
+    user or one of their rows (requests, memberships, phones...) keep the target's
+    type and id but lose its label (name and address); e-mails to them are purged.
     """
     user_id = user.pk
     record_event(
@@ -171,9 +172,19 @@ def delete_account(*, user: User, request: HttpRequest | None) -> None:
         data={"user_id": user_id},
         request=request,
     )
-    AuditEvent.objects.filter(target_type=User._meta.label_lower, target_id=str(user_id)).update(
-        target_repr=""
-    )
+    targets = {User._meta.label_lower: [str(user_id)], **selectors.owned_row_ids(user=user)}
+    for target_type, ids in targets.items():
+        AuditEvent.objects.filter(target_type=target_type, target_id__in=ids).exclude(
+            target_repr=""
+        ).update(target_repr="")
+    addresses = {
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    }
+    to_the_person = Q()
+    for address in addresses:
+        to_the_person |= Q(to__iexact=address)
+    OutboundEmail.objects.filter(to_the_person).delete()
     try:
         _delete_with_owned_rows(user)
     except ProtectedError as exc:

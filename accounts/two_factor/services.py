@@ -20,7 +20,7 @@ from accounts.app_settings import app_settings
 from accounts.audit import record_event
 from accounts.models import AuditEvent, SMSDevice, User
 from accounts.sms import SMSDeliveryError, send_sms
-from accounts.two_factor.selectors import METHOD_OF_MODEL, Method
+from accounts.two_factor.selectors import METHOD_OF_MODEL, Method, mask_number
 
 RECOVERY_CODE_COUNT = 10
 SMS_RATE_LIMIT_ACTION = "cpms_sms_send"
@@ -66,7 +66,7 @@ def add_phone(*, user: User, number, request: HttpRequest | None = None) -> SMSD
             action=AuditEvent.Action.PHONE_ADDED,
             actor=user,
             target=device,
-            data={"number": device.number.as_e164},
+            data={"number": mask_number(device.number)},
             request=request,
         )
     return device
@@ -150,7 +150,7 @@ def verify_phone(
             action=AuditEvent.Action.PHONE_VERIFIED,
             actor=user,
             target=locked,
-            data={"number": locked.number.as_e164},
+            data={"number": mask_number(locked.number)},
             request=request,
         )
     device.refresh_from_db()

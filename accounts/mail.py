@@ -7,7 +7,9 @@ leaves it queued for ``manage.py send_queued_mail``.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -24,6 +27,7 @@ from accounts.models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+_deferred_ids: ContextVar[list[int] | None] = ContextVar("cpms_deferred_mail", default=None)
 # A claim older than this belongs to a process that died while sending.
 CLAIM_TIMEOUT = timedelta(minutes=5)
 
@@ -67,8 +71,36 @@ def queue_mail(
         for address in recipients
     ]
     ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: send_queued(ids=ids))
+    deferred = _deferred_ids.get()
+    if deferred is not None:
+        deferred.extend(ids)
+    else:
+        transaction.on_commit(lambda: send_queued(ids=ids))
     return rows
+
+
+@contextmanager
+def sending_deferred() -> Iterator[list[int]]:
+    """Queue without sending; yields the ids queued, for the caller to send later.
+
+    A page that must not reveal by its timing whether it wrote to anyone sends them
+    once its response is delivered (``send_after_response``).
+    """
+    ids: list[int] = []
+    token = _deferred_ids.set(ids)
+    try:
+        yield ids
+    finally:
+        _deferred_ids.reset(token)
+
+
+def send_after_response(response: HttpResponse, ids: list[int]) -> HttpResponse:
+    """Send the e-mails ``ids`` when the server closes ``response``, after delivering it."""
+    if ids:
+        # Django's own hook for work at close() (the public request_finished signal
+        # does not say which request finished).
+        response._resource_closers.append(lambda: send_queued(ids=ids))
+    return response
 
 
 def queue_mail_to_user(*, user, template_prefix: str, context: dict[str, Any]) -> None:

@@ -192,3 +192,28 @@ def test_password_change_is_audited(client):
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert actions(user)[-1] == "password_changed"
+
+
+def test_a_new_link_goes_out_after_the_response_so_timing_reveals_nothing(rf):
+    """Known and unknown addresses take as long: the mail is sent once the page is out."""
+    from allauth.core import context as allauth_context
+    from django.contrib.auth.models import AnonymousUser
+    from django.core import mail
+
+    from accounts.models import OutboundEmail
+    from accounts.views import new_link
+
+    user = UserFactory(email="known@uke.example.de")
+    request = rf.post(reverse("accounts:new_link"), {"email": user.email})
+    request.user = AnonymousUser()
+    request.session = {}
+    request._dont_enforce_csrf_checks = True
+
+    with allauth_context.request_context(request):
+        response = new_link(request)
+
+    assert response.status_code == HTTPStatus.OK
+    assert OutboundEmail.objects.filter(to=user.email, sent_at__isnull=True).exists()
+    assert mail.outbox == []
+    response.close()  # the server closes the response once it is delivered
+    assert [m.to for m in mail.outbox] == [[user.email]]

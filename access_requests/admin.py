@@ -660,9 +660,28 @@ class MembershipAdmin(NetworkScopedAdmin):
 
 @admin.register(NetworkAdministrator)
 class NetworkAdministratorAdmin(admin.ModelAdmin):
+    """Scopes are granted and withdrawn (audited), never edited in place."""
+
     list_display = ["user", "network", "last_digest_sent_on"]
     list_filter = ["network"]
     raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "network"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            scope = services.grant_network_admin(
+                user=obj.user, network=obj.network, actor=request.user, request=request
+            )
+            obj.pk, obj._state.adding = scope.pk, False  # the admin logs and links to it
+
+    def delete_model(self, request, obj):
+        services.revoke_network_admin(scope=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for scope in queryset.select_related("user", "network"):
+            services.revoke_network_admin(scope=scope, actor=request.user, request=request)
 
 
 # --- Audit trail, scoped --------------------------------------------------------------

@@ -274,6 +274,36 @@ def reset_second_factor(*, user: User, actor: User, request: HttpRequest | None 
     return sum(removed.values())
 
 
+@transaction.atomic
+def set_staff_status(
+    *,
+    user: User,
+    is_staff: bool,
+    is_superuser: bool,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Grant or withdraw the administrator rights (staff, superuser), audited.
+
+    Returns whether anything changed.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = {"is_staff": locked.is_staff, "is_superuser": locked.is_superuser}
+    after = {"is_staff": is_staff, "is_superuser": is_superuser}
+    if before == after:
+        return False
+    User.objects.filter(pk=locked.pk).update(**after)
+    user.is_staff, user.is_superuser = is_staff, is_superuser
+    record_event(
+        action=Action.STAFF_STATUS_CHANGED,
+        actor=actor,
+        target=locked,
+        data={"before": before, "after": after},
+        request=request,
+    )
+    return True
+
+
 def _last_seen():
     # An account that never logged in counts from the day it was created.
     return Coalesce("last_login", "date_joined")

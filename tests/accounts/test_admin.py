@@ -87,3 +87,12 @@ def test_addresses_and_second_factors_have_no_admin_of_their_own():
 
     for model in (EmailAddress, TOTPDevice, StaticDevice):
         assert not admin.site.is_registered(model), model
+
+
+def test_the_admin_index_has_one_section_per_app_each_with_a_clear_name(client, superuser):
+    response = client.get(reverse("admin:index"))
+
+    names = [app["name"] for app in response.context["app_list"]]
+    assert len(names) == len(set(names)), names
+    assert all("_" not in name and name[:1].isupper() for name in names), names
+    assert "Accounts and audit trail" in names

@@ -5,20 +5,18 @@ import allauth.account.admin  # noqa: F401
 import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
 from allauth.account.models import EmailAddress
-from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.admin_mixins import ReadOnlyModelAdmin, action_confirmation, selected_objects
+from accounts.admin_mixins import ReadOnlyModelAdmin, reset_second_factor_action, selected_objects
 from accounts.models import AuditEvent, SMSDevice, User
-from accounts.services import reset_second_factor, set_staff_status
+from accounts.services import set_staff_status
 
 # Second factors and addresses are managed by their owners' own pages, verified, and
 # reset by the audited "Reset the second factor" action, never edited in the admin.
@@ -99,42 +97,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
-    actions = ["reset_second_factor_of_selected"]
-
-    @admin.action(
-        description=_("Reset the second factor of the selected users…"),
-        permissions=["change"],
-        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
-    )
-    def reset_second_factor_of_selected(self, request, queryset):
-        users = list(selected_objects(self, request, queryset))
-        if request.POST.get("post") != "yes":
-            return action_confirmation(
-                self,
-                request,
-                action="reset_second_factor_of_selected",
-                objects=users,
-                title=_("Reset second factor"),
-                question=_(
-                    "Remove the verified mobile phone and every other second factor of these "
-                    "users? They are logged out, must verify a phone again at their next "
-                    "login, and are told by e-mail."
-                ),
-                button=_("Yes, reset"),
-            )
-        for user in users:
-            reset_second_factor(user=user, actor=request.user, request=request)
-        self.message_user(
-            request,
-            ngettext(
-                "The second factor of %(count)d user was reset.",
-                "The second factor of %(count)d users was reset.",
-                len(users),
-            )
-            % {"count": len(users)},
-            messages.SUCCESS,
-        )
-        return None
+    actions = [reset_second_factor_action(permission="change")]
 
 
 @admin.register(SMSDevice)

@@ -96,3 +96,15 @@ def test_the_admin_index_has_one_section_per_app_each_with_a_clear_name(client, 
     assert len(names) == len(set(names)), names
     assert all("_" not in name and name[:1].isupper() for name in names), names
     assert "Accounts and audit trail" in names
+
+
+def test_users_and_memberships_share_one_reset_second_factor_action(rf, superuser):
+    from access_requests.models import Membership
+
+    request = rf.get("/")
+    request.user = superuser
+    actions = [
+        admin.site.get_model_admin(model).get_actions(request)["reset_second_factor_of_selected"]
+        for model in (User, Membership)
+    ]
+    assert {action.func.__module__ for action in actions} == {"accounts.admin_mixins"}

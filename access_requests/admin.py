@@ -31,9 +31,13 @@ from access_requests.models import (
     Organisation,
 )
 from accounts.admin import AuditEventAdmin
-from accounts.admin_mixins import ReadOnlyModelAdmin, action_confirmation, selected_objects
+from accounts.admin_mixins import (
+    ReadOnlyModelAdmin,
+    action_confirmation,
+    reset_second_factor_action,
+    selected_objects,
+)
 from accounts.models import AuditEvent
-from accounts.services import reset_second_factor
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -538,7 +542,11 @@ class MembershipAdmin(NetworkScopedAdmin):
         "institution__code",
     ]
     show_full_result_count = False
-    actions = ["revoke_selected", "extend_selected", "reset_second_factor_of_selected"]
+    actions = [
+        "revoke_selected",
+        "extend_selected",
+        reset_second_factor_action(permission="manage"),
+    ]
 
     def get_queryset(self, request):
         return selectors.memberships_for_administrator(request.user).select_related(
@@ -652,48 +660,31 @@ class MembershipAdmin(NetworkScopedAdmin):
         )
         return None
 
-    @admin.action(
-        description=_("Reset the second factor of the selected members…"),
-        permissions=["manage"],
-        location=BOTH_LOCATIONS,
-    )
-    def reset_second_factor_of_selected(self, request, queryset):
-        chosen = selected_objects(self, request, queryset)
-        members = {m.user_id: m.user for m in chosen}
-        if request.POST.get("post") != "yes":
-            return action_confirmation(
-                self,
-                request,
-                action="reset_second_factor_of_selected",
-                objects=members.values(),
-                title=_("Reset second factor"),
-                question=_(
-                    "Remove the verified mobile phone and every other second factor of these "
-                    "members? They are logged out, must verify a phone again at their next "
-                    "login, and are told by e-mail."
-                ),
-                button=_("Yes, reset"),
-            )
-        for member in members.values():
-            reset_second_factor(user=member, actor=request.user, request=request)
-        self.message_user(
-            request,
-            ngettext(
-                "The second factor of %(count)d member was reset.",
-                "The second factor of %(count)d members was reset.",
-                len(members),
-            )
-            % {"count": len(members)},
-            messages.SUCCESS,
-        )
-        return None
-
 
 @admin.register(NetworkAdministrator)
 class NetworkAdministratorAdmin(admin.ModelAdmin):
+    """Scopes are granted and withdrawn (audited), never edited in place."""
+
     list_display = ["user", "network"]
     list_filter = ["network"]
     raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "network"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            scope = services.grant_network_admin(
+                user=obj.user, network=obj.network, actor=request.user, request=request
+            )
+            obj.pk, obj._state.adding = scope.pk, False  # the admin logs and links to it
+
+    def delete_model(self, request, obj):
+        services.revoke_network_admin(scope=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for scope in queryset.select_related("user", "network"):
+            services.revoke_network_admin(scope=scope, actor=request.user, request=request)
 
 
 # --- Audit trail, scoped --------------------------------------------------------------

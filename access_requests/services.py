@@ -17,6 +17,7 @@ from access_requests.models import (
     AccessRequest,
     DigestDelivery,
     Membership,
+    NetworkAdministrator,
     Organisation,
     RequestedProfile,
 )
@@ -635,3 +636,37 @@ def _membership_mail_context(membership: Membership) -> dict:
         "reason": membership.end_reason,
         "cpms_url": _portal_url(reverse("cpms-home")),
     }
+
+
+# --- Network administrators ------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_network_admin(
+    *, user: User, network: Organisation, actor: User, request: HttpRequest | None = None
+) -> NetworkAdministrator:
+    """Scope a staff user to a network's requests and members, audited."""
+    scope = NetworkAdministrator.objects.create(user=user, network=network)
+    record_event(
+        action=AuditEvent.Action.NETWORK_ADMIN_GRANTED,
+        actor=actor,
+        target=user,
+        data={"network": network.code},
+        request=request,
+    )
+    return scope
+
+
+@transaction.atomic
+def revoke_network_admin(
+    *, scope: NetworkAdministrator, actor: User, request: HttpRequest | None = None
+) -> None:
+    """Withdraw a staff user's scope over a network, audited."""
+    record_event(
+        action=AuditEvent.Action.NETWORK_ADMIN_REVOKED,
+        actor=actor,
+        target=scope.user,
+        data={"network": scope.network.code},
+        request=request,
+    )
+    scope.delete()

@@ -1,0 +1,32 @@
+"""The pages anyone can open, in English and German: accessible, valid, and they fit."""
+
+import pytest
+
+from tests.e2e.checks import check_page
+
+pytestmark = pytest.mark.e2e
+
+PUBLIC_PAGES = [
+    ("landing", "/"),
+    ("login", "/accounts/login/"),
+    ("signup", "/accounts/signup/"),
+    ("password-reset", "/accounts/password/reset/"),
+    ("admin-login", "/admin/login/"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize(("name", "path"), PUBLIC_PAGES, ids=[n for n, _ in PUBLIC_PAGES])
+def test_public_page_is_accessible_valid_and_fits_desktop_and_phone(
+    new_page, name, path, language
+):
+    page = new_page(language=language)
+
+    response = page.goto(path)
+
+    assert response.ok, f"{path}: HTTP {response.status}"
+    if path.startswith("/accounts/") and not page.locator("header.site-header").count():
+        # allauth's own bare layout, until the account pages extend base.html (issue 3).
+        pytest.xfail(f"{path} does not use the portal's layout yet")
+    assert page.locator("html").get_attribute("lang") == language
+    check_page(page, f"{name}-{language}", screenshots=language == "en")

@@ -1,5 +1,24 @@
-from django.contrib import admin
+"""The administrators' side: the queue of pending requests, memberships, audit trail.
 
+Every row an administrator sees or acts on comes from a selector scoped to the
+networks they administer (superusers: all). Requests, memberships and audit
+events are read-only here; they change only through the actions, which call
+the services.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from access_requests import selectors, services
+from access_requests.app_settings import app_settings
 from access_requests.models import (
     AccessProfile,
     AccessRequest,
@@ -8,7 +27,12 @@ from access_requests.models import (
     NetworkAdministrator,
     Organisation,
 )
-from accounts.admin_mixins import ReadOnlyModelAdmin
+from accounts.admin import AuditEventAdmin
+from accounts.admin_mixins import ReadOnlyModelAdmin, action_confirmation, selected_objects
+from accounts.models import AuditEvent
+from accounts.services import reset_second_factor
+
+BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
 @admin.register(Application)
@@ -33,32 +57,629 @@ class AccessProfileAdmin(admin.ModelAdmin):
     list_filter = ["application"]
 
 
+# --- Filters ------------------------------------------------------------------------
+
+
+class RequestStatusFilter(admin.SimpleListFilter):
+    """Pending by default: the list opens as the queue of requests to decide."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*AccessRequest.Status.choices, (self.ALL, _("All"))]
+
+    def selected(self) -> str:
+        return self.value() or AccessRequest.Status.SUBMITTED
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.selected() == str(value),
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.selected() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.selected())
+
+
+class NetworkFilter(admin.SimpleListFilter):
+    title = _("network")
+    parameter_name = "network"
+
+    def lookups(self, request, model_admin):
+        networks = selectors.administered_networks(request.user)
+        if networks is None:
+            networks = Organisation.objects.filter(kind=Organisation.Kind.NETWORK)
+        return [(n.pk, n.code) for n in networks.order_by("code")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(network_id=self.value())
+        return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        countries = Organisation.objects.filter(kind=Organisation.Kind.COUNTRY)
+        networks = selectors.administered_networks(request.user)
+        if networks is not None:
+            countries = countries.filter(network__in=networks)
+        return list(
+            countries.exclude(country_code="")
+            .values_list("country_code", "name")
+            .order_by("name")
+            .distinct()
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(institution__country_code=self.value())
+        return queryset
+
+
+class ProfileFilter(admin.SimpleListFilter):
+    title = _("access profile")
+    parameter_name = "profile"
+    lookup = "profiles"
+
+    def lookups(self, request, model_admin):
+        return [(p.pk, p.name) for p in AccessProfile.objects.order_by("position", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.lookup: self.value()})
+        return queryset
+
+
+class MembershipProfileFilter(ProfileFilter):
+    lookup = "profile"
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = _("waiting for")
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("2", _("more than 2 days")),
+            ("7", _("more than a week")),
+            ("30", _("more than 30 days")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(
+                submitted_at__lt=timezone.now() - timedelta(days=int(self.value()))
+            )
+        return queryset
+
+
+class MembershipStatusFilter(admin.SimpleListFilter):
+    """Expired includes a membership past its date that cron has not marked yet."""
+
+    title = _("status")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Membership.Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case Membership.Status.ACTIVE:
+                return queryset.active(at=now)
+            case Membership.Status.REVOKED:
+                return queryset.filter(status=Membership.Status.REVOKED)
+            case Membership.Status.EXPIRED:
+                return queryset.filter(status=Membership.Status.EXPIRED) | queryset.filter(
+                    status=Membership.Status.ACTIVE, expires_at__lte=now
+                )
+        return queryset
+
+
+# --- Forms of the intermediate pages ---------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        help_text=_("Sent to the applicant in the e-mail."),
+    )
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Extend by (days)"),
+        min_value=1,
+        max_value=3650,
+        help_text=_("Counted from the current expiry date, or from today if it has passed."),
+    )
+
+
+# --- Scope --------------------------------------------------------------------------
+
+
+class NetworkScopedAdmin(ReadOnlyModelAdmin):
+    """Rows of the networks the user administers; other rows do not exist for them."""
+
+    def get_queryset(self, request):
+        raise NotImplementedError
+
+    def administers_any_network(self, request) -> bool:
+        if request.user.is_superuser:
+            return True
+        if not hasattr(request, "_cpms_administers_any_network"):
+            request._cpms_administers_any_network = NetworkAdministrator.objects.filter(
+                user=request.user
+            ).exists()
+        return request._cpms_administers_any_network
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if not super().has_view_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def _report(self, request, *, done: list, skipped: list, done_message, skipped_message):
+        if done:
+            self.message_user(request, done_message(len(done)), messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                skipped_message(len(skipped)) + " " + ", ".join(f"#{o.pk}" for o in skipped),
+                messages.WARNING,
+            )
+
+
+# --- Access requests: the queue ------------------------------------------------------
+
+
 @admin.register(AccessRequest)
-class AccessRequestAdmin(ReadOnlyModelAdmin):
-    list_display = ["id", "user", "institution", "network", "status", "submitted_at"]
-    list_filter = ["status", "network"]
-    search_fields = ["user__email", "user__last_name", "institution__name", "institution__code"]
-    list_select_related = ["user", "institution", "network"]
+class AccessRequestAdmin(NetworkScopedAdmin):
+    list_display = [
+        "id",
+        "applicant",
+        "verified_phone",
+        "network_code",
+        "country",
+        "institution_label",
+        "profile_names",
+        "short_comment",
+        "submitted",
+        "age_in_days",
+        "status",
+    ]
+    list_display_links = ["id"]
+    list_filter = [RequestStatusFilter, NetworkFilter, CountryFilter, ProfileFilter, AgeFilter]
+    search_fields = [
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+        "institution__name",
+        "institution__code",
+    ]
+    ordering = ["submitted_at", "id"]
+    list_per_page = 50
+    # A full COUNT(*) of 100,000 rows on every page view buys little here.
+    show_full_result_count = False
+    actions = ["approve_selected", "reject_selected"]
+    fields = [
+        "user",
+        "applicant_email",
+        "verified_phone",
+        "network",
+        "institution_label",
+        "profile_names",
+        "comment",
+        "status",
+        "submitted_at",
+        "age_in_days",
+        "reminder_sent_at",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+        "granted_memberships",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return selectors.with_queue_columns(selectors.requests_for_administrator(request.user))
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if request.GET.get(RequestStatusFilter.parameter_name) in (None, "submitted"):
+            extra_context.setdefault("title", _("Access requests waiting for a decision"))
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def get_list_display(self, request):
+        # The queue shows only pending requests: a status column would say so 50 times.
+        if request.GET.get(RequestStatusFilter.parameter_name, "submitted") == "submitted":
+            return [name for name in self.list_display if name != "status"]
+        return self.list_display
+
+    def has_decide_permission(self, request) -> bool:
+        return request.user.has_perm(
+            "access_requests.change_accessrequest"
+        ) and self.administers_any_network(request)
+
+    # Columns --------------------------------------------------------------------
+
+    @admin.display(description=_("applicant"), ordering="user__last_name")
+    def applicant(self, obj: AccessRequest) -> str:
+        return format_html("{}<br>{}", obj.user.get_full_name(), obj.user.email)
+
+    @admin.display(description=_("E-mail"), ordering="user__email")
+    def applicant_email(self, obj: AccessRequest) -> str:
+        return obj.user.email
+
+    @admin.display(description=_("phone verified"), boolean=True)
+    def verified_phone(self, obj: AccessRequest) -> bool:
+        if hasattr(obj.user, "confirmed_sms_devices"):
+            return bool(obj.user.confirmed_sms_devices)
+        return obj.user.has_verified_phone()
+
+    @admin.display(description=_("network"), ordering="network__code")
+    def network_code(self, obj: AccessRequest) -> str:
+        return obj.network.code
+
+    @admin.display(description=_("country"), ordering="institution__country_code")
+    def country(self, obj: AccessRequest) -> str:
+        return obj.institution.parent.name if obj.institution.parent_id else ""
+
+    @admin.display(description=_("institution"), ordering="institution__code")
+    def institution_label(self, obj: AccessRequest) -> str:
+        return obj.institution.label
+
+    @admin.display(description=_("access profiles"))
+    def profile_names(self, obj: AccessRequest) -> str:
+        return ", ".join(p.name for p in obj.profiles.all())
+
+    @admin.display(description=_("Comments"))
+    def short_comment(self, obj: AccessRequest) -> str:
+        return Truncator(obj.comment).chars(60)
+
+    @admin.display(description=_("submitted"), ordering="submitted_at")
+    def submitted(self, obj: AccessRequest):
+        return timezone.localdate(obj.submitted_at)
+
+    @admin.display(description=_("age (days)"), ordering="submitted_at")
+    def age_in_days(self, obj: AccessRequest) -> int:
+        end = obj.decided_at or timezone.now()
+        return (end - obj.submitted_at).days
+
+    @admin.display(description=_("memberships granted"))
+    def granted_memberships(self, obj: AccessRequest) -> str:
+        return ", ".join(str(m) for m in obj.memberships.select_related("profile", "institution"))
+
+    # Actions --------------------------------------------------------------------
+
+    @admin.action(
+        description=_("Approve the selected requests"),
+        permissions=["decide"],
+        location=BOTH_LOCATIONS,
+    )
+    def approve_selected(self, request, queryset):
+        chosen = selected_objects(self, request, queryset).order_by("submitted_at", "id")
+        if request.POST.get("post") != "yes":
+            return action_confirmation(
+                self,
+                request,
+                action="approve_selected",
+                objects=chosen,
+                title=_("Approve access requests"),
+                question=_(
+                    "Approve these requests? Each applicant gets the memberships requested "
+                    "and an e-mail. A decision cannot be changed afterwards."
+                ),
+                button=_("Yes, approve"),
+            )
+        done, skipped = [], []
+        for access_request in chosen:
+            try:
+                services.approve_request(
+                    access_request=access_request, actor=request.user, request=request
+                )
+            except services.TransitionNotAllowed:
+                skipped.append(access_request)
+            else:
+                done.append(access_request)
+        self._report(
+            request,
+            done=done,
+            skipped=skipped,
+            done_message=lambda n: (
+                ngettext("%(count)d request approved.", "%(count)d requests approved.", n)
+                % {"count": n}
+            ),
+            skipped_message=_skipped_message,
+        )
+        return None
+
+    @admin.action(
+        description=_("Reject the selected requests…"),
+        permissions=["decide"],
+        location=BOTH_LOCATIONS,
+    )
+    def reject_selected(self, request, queryset):
+        chosen = selected_objects(self, request, queryset).order_by("submitted_at", "id")
+        form = ReasonForm(request.POST if request.POST.get("post") == "yes" else None)
+        if not form.is_valid():
+            return action_confirmation(
+                self,
+                request,
+                action="reject_selected",
+                objects=chosen,
+                title=_("Reject access requests"),
+                question=_(
+                    "Reject these requests? Give the reason: it is recorded and sent to "
+                    "each applicant. A decision cannot be changed afterwards."
+                ),
+                button=_("Yes, reject"),
+                form=form,
+            )
+        done, skipped = [], []
+        for access_request in chosen:
+            try:
+                services.reject_request(
+                    access_request=access_request,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except services.TransitionNotAllowed:
+                skipped.append(access_request)
+            else:
+                done.append(access_request)
+        self._report(
+            request,
+            done=done,
+            skipped=skipped,
+            done_message=lambda n: (
+                ngettext("%(count)d request rejected.", "%(count)d requests rejected.", n)
+                % {"count": n}
+            ),
+            skipped_message=_skipped_message,
+        )
+        return None
+
+
+def _skipped_message(count: int) -> str:
+    return ngettext(
+        "%(count)d request skipped because it was already decided or withdrawn:",
+        "%(count)d requests skipped because they were already decided or withdrawn:",
+        count,
+    ) % {"count": count}
+
+
+# --- Memberships ----------------------------------------------------------------------
 
 
 @admin.register(Membership)
-class MembershipAdmin(ReadOnlyModelAdmin):
+class MembershipAdmin(NetworkScopedAdmin):
     list_display = [
         "user",
         "profile",
-        "institution",
-        "network",
+        "institution_label",
+        "network_code",
         "status",
         "granted_at",
         "expires_at",
+        "ended_at",
     ]
-    list_filter = ["status", "network", "profile"]
-    search_fields = ["user__email", "user__last_name", "institution__name"]
-    list_select_related = ["user", "profile", "institution", "network"]
+    list_filter = [
+        MembershipStatusFilter,
+        NetworkFilter,
+        CountryFilter,
+        ("institution", admin.RelatedOnlyFieldListFilter),
+        MembershipProfileFilter,
+    ]
+    search_fields = [
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "institution__name",
+        "institution__code",
+    ]
+    show_full_result_count = False
+    actions = ["revoke_selected", "extend_selected", "reset_second_factor_of_selected"]
+
+    def get_queryset(self, request):
+        return selectors.memberships_for_administrator(request.user).select_related(
+            "user", "profile", "institution", "network", "ended_by", "granted_by_request"
+        )
+
+    def has_manage_permission(self, request) -> bool:
+        return request.user.has_perm(
+            "access_requests.change_membership"
+        ) and self.administers_any_network(request)
+
+    @admin.display(description=_("institution"), ordering="institution__code")
+    def institution_label(self, obj: Membership) -> str:
+        return obj.institution.label
+
+    @admin.display(description=_("network"), ordering="network__code")
+    def network_code(self, obj: Membership) -> str:
+        return obj.network.code
+
+    @admin.action(
+        description=_("Revoke the selected memberships…"),
+        permissions=["manage"],
+        location=BOTH_LOCATIONS,
+    )
+    def revoke_selected(self, request, queryset):
+        chosen = selected_objects(self, request, queryset)
+        form = ReasonForm(request.POST if request.POST.get("post") == "yes" else None)
+        form.fields["reason"].help_text = _("Sent to the member in the e-mail.")
+        if not form.is_valid():
+            return action_confirmation(
+                self,
+                request,
+                action="revoke_selected",
+                objects=chosen,
+                title=_("Revoke memberships"),
+                question=_(
+                    "Revoke these memberships now? Give the reason: it is recorded and sent "
+                    "to each member."
+                ),
+                button=_("Yes, revoke"),
+                form=form,
+            )
+        done, skipped = [], []
+        for membership in chosen:
+            try:
+                services.revoke_membership(
+                    membership=membership,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except services.TransitionNotAllowed:
+                skipped.append(membership)
+            else:
+                done.append(membership)
+        self._report(
+            request,
+            done=done,
+            skipped=skipped,
+            done_message=lambda n: (
+                ngettext("%(count)d membership revoked.", "%(count)d memberships revoked.", n)
+                % {"count": n}
+            ),
+            skipped_message=lambda n: (
+                ngettext(
+                    "%(count)d membership skipped because it had already ended:",
+                    "%(count)d memberships skipped because they had already ended:",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+        return None
+
+    @admin.action(
+        description=_("Extend the expiry of the selected guest memberships…"),
+        permissions=["manage"],
+        location=BOTH_LOCATIONS,
+    )
+    def extend_selected(self, request, queryset):
+        chosen = selected_objects(self, request, queryset)
+        form = ExtendForm(
+            request.POST if request.POST.get("post") == "yes" else None,
+            initial={"days": app_settings.GUEST_ACCESS_DAYS},
+        )
+        if not form.is_valid():
+            return action_confirmation(
+                self,
+                request,
+                action="extend_selected",
+                objects=chosen,
+                title=_("Extend guest memberships"),
+                question=_("Extend the expiry date of these memberships? Each member is told."),
+                button=_("Yes, extend"),
+                form=form,
+            )
+        done, skipped = [], []
+        for membership in chosen:
+            try:
+                services.extend_membership(
+                    membership=membership,
+                    actor=request.user,
+                    days=form.cleaned_data["days"],
+                    request=request,
+                )
+            except services.RequestError:
+                skipped.append(membership)
+            else:
+                done.append(membership)
+        self._report(
+            request,
+            done=done,
+            skipped=skipped,
+            done_message=lambda n: (
+                ngettext("%(count)d membership extended.", "%(count)d memberships extended.", n)
+                % {"count": n}
+            ),
+            skipped_message=lambda n: (
+                ngettext(
+                    "%(count)d membership skipped because it has ended or does not expire:",
+                    "%(count)d memberships skipped because they have ended or do not expire:",
+                    n,
+                )
+                % {"count": n}
+            ),
+        )
+        return None
+
+    @admin.action(
+        description=_("Reset the second factor of the selected members…"),
+        permissions=["manage"],
+        location=BOTH_LOCATIONS,
+    )
+    def reset_second_factor_of_selected(self, request, queryset):
+        chosen = selected_objects(self, request, queryset)
+        members = {m.user_id: m.user for m in chosen}
+        if request.POST.get("post") != "yes":
+            return action_confirmation(
+                self,
+                request,
+                action="reset_second_factor_of_selected",
+                objects=members.values(),
+                title=_("Reset second factor"),
+                question=_(
+                    "Remove the verified mobile phone and every other second factor of these "
+                    "members? They are logged out, must verify a phone again at their next "
+                    "login, and are told by e-mail."
+                ),
+                button=_("Yes, reset"),
+            )
+        for member in members.values():
+            reset_second_factor(user=member, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "The second factor of %(count)d member was reset.",
+                "The second factor of %(count)d members was reset.",
+                len(members),
+            )
+            % {"count": len(members)},
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(NetworkAdministrator)
 class NetworkAdministratorAdmin(admin.ModelAdmin):
-    list_display = ["user", "network"]
+    list_display = ["user", "network", "last_digest_sent_on"]
     list_filter = ["network"]
     raw_id_fields = ["user"]
+
+
+# --- Audit trail, scoped --------------------------------------------------------------
+
+
+class ScopedAuditEventAdmin(AuditEventAdmin):
+    """The audit trail as accounts shows it, limited to the administrator's networks
+    (accounts cannot know networks: imports flow upwards only)."""
+
+    def get_queryset(self, request):
+        return selectors.audit_events_for_administrator(request.user).select_related("actor")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+
+admin.site.unregister(AuditEvent)
+admin.site.register(AuditEvent, ScopedAuditEventAdmin)

@@ -18,5 +18,20 @@ class AppSettings:
     def CPMS_APPLICATION_CODE(self) -> str:
         return self._setting("APPLICATION_CODE", "cpms")
 
+    @property
+    def GUEST_EXPIRY_REMINDER_DAYS(self) -> int:
+        """How many days before a guest membership expires its member is reminded."""
+        return self._setting("GUEST_EXPIRY_REMINDER_DAYS", 14)
+
+    @property
+    def DIGEST_AFTER_WORKING_DAYS(self) -> int:
+        """Requests waiting longer than this many working days go into the daily digest."""
+        return self._setting("DIGEST_AFTER_WORKING_DAYS", 2)
+
+    @property
+    def REMINDER_AFTER_DAYS(self) -> int:
+        """An applicant may send one reminder once a request has waited this many days."""
+        return self._setting("REMINDER_AFTER_DAYS", 3)
+
 
 app_settings = AppSettings()

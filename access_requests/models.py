@@ -231,6 +231,12 @@ class AccessRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "network", "submitted_at"], name="request_queue_idx"),
+            # The superuser's queue (every network, oldest first) reads this in order.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted"),
+                name="request_pending_oldest_idx",
+            ),
             models.Index(fields=["user", "status"], name="request_user_status_idx"),
         ]
 
@@ -377,6 +383,8 @@ class NetworkAdministrator(models.Model):
         related_name="administrators",
         limit_choices_to={"kind": "network"},
     )
+    # Makes the daily digest idempotent however often cron runs.
+    last_digest_sent_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("network administrator")

@@ -1,22 +1,27 @@
 """Every write of the access_requests app. Status changes only through ``transition``."""
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from access_requests import selectors
 from access_requests.app_settings import app_settings
 from access_requests.models import (
     AccessProfile,
     AccessRequest,
     Membership,
+    NetworkAdministrator,
     Organisation,
     RequestedProfile,
 )
+from accounts.app_settings import app_settings as accounts_settings
 from accounts.audit import record_event
+from accounts.mail import queue_mail, queue_mail_to_user
 from accounts.models import AuditEvent, User
 
 Status = AccessRequest.Status
@@ -121,11 +126,70 @@ def submit_request(
                 },
                 request=request,
             )
+            _queue_submission_mails(
+                access_request=access_request,
+                institution=institution,
+                profiles=profiles,
+                request=request,
+            )
     except IntegrityError as exc:
         raise DuplicateRequest(
             _("You already have a pending request for this profile at this organisation.")
         ) from exc
     return access_request
+
+
+def network_administrators(*, network_id: int) -> list[User]:
+    """Who decides a network's requests: its administrators, else every superuser."""
+    admins = list(
+        User.objects.filter(
+            is_active=True,
+            pk__in=NetworkAdministrator.objects.filter(network_id=network_id).values("user_id"),
+        )
+    )
+    return admins or list(User.objects.filter(is_active=True, is_superuser=True))
+
+
+def _absolute(path: str, request: HttpRequest | None) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def _queue_submission_mails(
+    *,
+    access_request: AccessRequest,
+    institution: Organisation,
+    profiles: list[AccessProfile],
+    request: HttpRequest | None,
+) -> None:
+    """The applicant's receipt and the administrators' notice, each in its reader's language."""
+    try:
+        review_path = reverse(
+            "admin:access_requests_accessrequest_change", args=[access_request.pk]
+        )
+    except NoReverseMatch:
+        review_path = reverse("admin:index")
+    context = {
+        "access_request": access_request,
+        "applicant": access_request.user,
+        "application": institution.application,
+        "organisation_path": " / ".join(n.label for n in [*institution.ancestors(), institution]),
+        "profiles": ", ".join(p.name for p in profiles),
+        "is_guest": institution.is_guest,
+        "guest_days": app_settings.GUEST_ACCESS_DAYS,
+        "requests_url": _absolute(reverse("access_requests:home"), request),
+        "review_url": _absolute(review_path, request),
+    }
+    queue_mail_to_user(
+        user=access_request.user,
+        template_prefix="access_requests/email/request_submitted",
+        context=context,
+    )
+    for admin in network_administrators(network_id=access_request.network_id):
+        queue_mail_to_user(
+            user=admin,
+            template_prefix="access_requests/email/request_submitted_admin",
+            context=context,
+        )
 
 
 def withdraw_request(
@@ -167,6 +231,11 @@ def approve_request(
                     "expires_at": expires_at,
                 },
             )
+        queue_mail_to_user(
+            user=approved.user,
+            template_prefix="access_requests/email/request_approved",
+            context={**_request_mail_context(approved), "expires_at": expires_at},
+        )
     return approved
 
 
@@ -177,13 +246,20 @@ def reject_request(
     reason = (reason or "").strip()
     if not reason:
         raise RequestError(_("A reason is required to reject a request."))
-    return transition(
-        access_request=access_request,
-        to=Status.REJECTED,
-        actor=actor,
-        reason=reason,
-        request=request,
-    )
+    with transaction.atomic():
+        rejected = transition(
+            access_request=access_request,
+            to=Status.REJECTED,
+            actor=actor,
+            reason=reason,
+            request=request,
+        )
+        queue_mail_to_user(
+            user=rejected.user,
+            template_prefix="access_requests/email/request_rejected",
+            context=_request_mail_context(rejected),
+        )
+    return rejected
 
 
 def revoke_membership(
@@ -209,4 +285,243 @@ def revoke_membership(
             data={"reason": reason},
             request=request,
         )
+        queue_mail_to_user(
+            user=locked.user,
+            template_prefix="access_requests/email/membership_revoked",
+            context=_membership_mail_context(locked),
+        )
     return locked
+
+
+def extend_membership(
+    *, membership: Membership, actor: User, days: int, request: HttpRequest | None = None
+) -> Membership:
+    """Push an active guest membership's expiry ``days`` further (from today if it has
+    passed); the member gets a new reminder before the new date."""
+    if days < 1:
+        raise RequestError(_("Extend by at least one day."))
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != Membership.Status.ACTIVE:
+            raise TransitionNotAllowed(_("This membership has already ended."))
+        if locked.expires_at is None:
+            raise RequestError(_("This membership does not expire."))
+        previous = locked.expires_at
+        locked.expires_at = max(previous, timezone.now()) + timedelta(days=days)
+        locked.expiry_reminder_sent_at = None
+        locked.save(update_fields=["expires_at", "expiry_reminder_sent_at"])
+        record_event(
+            action=AuditEvent.Action.MEMBERSHIP_EXTENDED,
+            actor=actor,
+            target=locked,
+            data={"from": previous.isoformat(), "to": locked.expires_at.isoformat()},
+            request=request,
+        )
+        queue_mail_to_user(
+            user=locked.user,
+            template_prefix="access_requests/email/membership_extended",
+            context=_membership_mail_context(locked),
+        )
+    return locked
+
+
+def expire_memberships(*, now: datetime | None = None) -> int:
+    """End every active membership past its expiry date (status expired, audited, the
+    member told). Returns how many expired."""
+    now = now or timezone.now()
+    due = Membership.objects.filter(
+        status=Membership.Status.ACTIVE, expires_at__lte=now
+    ).values_list("pk", flat=True)
+    expired = 0
+    for pk in list(due):
+        with transaction.atomic():
+            locked = (
+                Membership.objects.select_for_update(of=("self",))
+                .select_related("user", "institution", "profile")
+                .get(pk=pk)
+            )
+            if locked.status != Membership.Status.ACTIVE or locked.expires_at > now:
+                continue  # changed since the list was read
+            locked.status = Membership.Status.EXPIRED
+            locked.ended_at = locked.expires_at
+            locked.save(update_fields=["status", "ended_at"])
+            record_event(
+                action=AuditEvent.Action.MEMBERSHIP_EXPIRED,
+                actor=None,
+                target=locked,
+                data={"expires_at": locked.expires_at.isoformat()},
+            )
+            queue_mail_to_user(
+                user=locked.user,
+                template_prefix="access_requests/email/membership_expired",
+                context=_membership_mail_context(locked),
+            )
+        expired += 1
+    return expired
+
+
+def send_expiry_reminders(*, now: datetime | None = None) -> int:
+    """Mail each member whose guest membership expires within
+    ``GUEST_EXPIRY_REMINDER_DAYS``, once per expiry date. Returns how many were mailed."""
+    now = now or timezone.now()
+    horizon = now + timedelta(days=app_settings.GUEST_EXPIRY_REMINDER_DAYS)
+    due = Membership.objects.filter(
+        status=Membership.Status.ACTIVE,
+        expires_at__gt=now,
+        expires_at__lte=horizon,
+        expiry_reminder_sent_at__isnull=True,
+    ).values_list("pk", flat=True)
+    reminded = 0
+    for pk in list(due):
+        with transaction.atomic():
+            updated = Membership.objects.filter(
+                pk=pk, status=Membership.Status.ACTIVE, expiry_reminder_sent_at__isnull=True
+            ).update(expiry_reminder_sent_at=now)
+            if not updated:
+                continue  # another run got there first
+            membership = Membership.objects.select_related("user", "institution", "profile").get(
+                pk=pk
+            )
+            queue_mail_to_user(
+                user=membership.user,
+                template_prefix="access_requests/email/membership_expiry_reminder",
+                context=_membership_mail_context(membership),
+            )
+        reminded += 1
+    return reminded
+
+
+def send_digests(*, now: datetime | None = None) -> int:
+    """Mail each network administrator, at most once a day, the list of their pending
+    requests older than ``DIGEST_AFTER_WORKING_DAYS`` working days. Returns the count."""
+    now = now or timezone.now()
+    today: date = timezone.localdate(now)
+    older_than = selectors.working_days_before(now, app_settings.DIGEST_AFTER_WORKING_DAYS)
+    sent = 0
+    for administrator, waiting in selectors.stale_requests_by_administrator(
+        older_than=older_than
+    ).items():
+        with transaction.atomic():
+            # The update is the once-a-day lock: a second run the same day updates nothing.
+            updated = (
+                NetworkAdministrator.objects.filter(user=administrator)
+                .exclude(last_digest_sent_on=today)
+                .update(last_digest_sent_on=today)
+            )
+            if not updated:
+                continue
+            queue_mail_to_user(
+                user=administrator,
+                template_prefix="access_requests/email/admin_digest",
+                context={
+                    "requests": [
+                        {
+                            "access_request": r,
+                            "days": (now - r.submitted_at).days,
+                            "url": _admin_url(r),
+                        }
+                        for r in waiting
+                    ],
+                    "queue_url": _queue_url(),
+                    "working_days": app_settings.DIGEST_AFTER_WORKING_DAYS,
+                },
+            )
+        sent += 1
+    return sent
+
+
+def can_send_reminder(access_request: AccessRequest, *, now: datetime | None = None) -> bool:
+    """True while the request is pending, has waited ``REMINDER_AFTER_DAYS`` days and no
+    reminder was sent for it yet (what the applicant's page shows the button for)."""
+    now = now or timezone.now()
+    return (
+        access_request.status == Status.SUBMITTED
+        and access_request.reminder_sent_at is None
+        and access_request.submitted_at <= now - timedelta(days=app_settings.REMINDER_AFTER_DAYS)
+    )
+
+
+def send_reminder(
+    *, access_request: AccessRequest, user: User, request: HttpRequest | None = None
+) -> AccessRequest:
+    """The applicant reminds the network's administrators of a pending request, once,
+    after ``REMINDER_AFTER_DAYS`` days."""
+    if access_request.user_id != user.pk:
+        raise TransitionNotAllowed(_("Only the applicant can send a reminder."))
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+        if locked.status != Status.SUBMITTED:
+            raise TransitionNotAllowed(
+                _("This request is already %(status)s and cannot be changed.")
+                % {"status": locked.get_status_display().lower()}
+            )
+        if locked.reminder_sent_at is not None:
+            raise RequestError(_("A reminder has already been sent for this request."))
+        if not can_send_reminder(locked):
+            raise RequestError(
+                _("You can send a reminder once your request has waited %(days)d days.")
+                % {"days": app_settings.REMINDER_AFTER_DAYS}
+            )
+        locked.reminder_sent_at = timezone.now()
+        locked.save(update_fields=["reminder_sent_at"])
+        record_event(
+            action=AuditEvent.Action.REQUEST_REMINDED,
+            actor=user,
+            target=locked,
+            data={"network": locked.network_id},
+            request=request,
+        )
+        recipients = selectors.network_administrators(locked.network_id) or list(
+            User.objects.filter(is_superuser=True, is_active=True).order_by("email")
+        )
+        context = {
+            **_request_mail_context(locked),
+            "days": (locked.reminder_sent_at - locked.submitted_at).days,
+            "url": _admin_url(locked),
+        }
+        for administrator in recipients:
+            queue_mail(
+                to=administrator.email,
+                template_prefix="access_requests/email/request_reminder",
+                context=context,
+                user=administrator,
+            )
+    access_request.refresh_from_db()
+    return locked
+
+
+def _portal_url(path: str) -> str:
+    return accounts_settings.SITE_URL + path
+
+
+def _queue_url() -> str:
+    return _portal_url(reverse("admin:access_requests_accessrequest_changelist"))
+
+
+def _admin_url(access_request: AccessRequest) -> str:
+    return _portal_url(
+        reverse("admin:access_requests_accessrequest_change", args=[access_request.pk])
+    )
+
+
+def _request_mail_context(access_request: AccessRequest) -> dict:
+    return {
+        "access_request": access_request,
+        "applicant": access_request.user,
+        "institution": access_request.institution.label,
+        "network": access_request.network.label,
+        "profiles": selectors.requested_profile_names(access_request),
+        "reason": access_request.decision_reason,
+        "cpms_url": _portal_url(reverse("cpms-home")),
+    }
+
+
+def _membership_mail_context(membership: Membership) -> dict:
+    return {
+        "membership": membership,
+        "institution": membership.institution.label,
+        "profile": membership.profile.name,
+        "expires_at": membership.expires_at,
+        "reason": membership.end_reason,
+        "cpms_url": _portal_url(reverse("cpms-home")),
+    }

@@ -95,6 +95,21 @@ class AppSettings:
         return self._setting("SUPPORT_EMAIL", "Sante-ERN-CPMS-itsupport@ec.europa.eu")
 
     @property
+    def SITE_URL(self) -> str:
+        """The portal's address, for links in e-mails sent outside a web request (cron)."""
+        return self._setting("SITE_URL", "http://localhost:8000").rstrip("/")
+
+    @property
+    def INACTIVITY_DISABLE_DAYS(self) -> int:
+        """An account not logged in for this many days is disabled (after a warning)."""
+        return self._setting("INACTIVITY_DISABLE_DAYS", 365)
+
+    @property
+    def INACTIVITY_WARNING_DAYS(self) -> int:
+        """How many days before being disabled an inactive account is warned."""
+        return self._setting("INACTIVITY_WARNING_DAYS", 30)
+
+    @property
     def PRIVACY_STATEMENT_VERSION(self) -> str:
         return self._setting("PRIVACY_STATEMENT_VERSION", "2025-01")
 

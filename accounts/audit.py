@@ -12,10 +12,10 @@ def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address as allauth sees it (trusted proxies only, never a raw header)."""
     if request is None:
         return None
-    from allauth.core.ratelimit import get_client_ip
+    from allauth.account.adapter import get_adapter
 
     try:
-        return get_client_ip(request)
+        return get_adapter(request).get_client_ip(request)
     except Exception:  # a malformed proxy header must not break an audited action
         return request.META.get("REMOTE_ADDR")
 

@@ -259,6 +259,7 @@ CPMS_TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 CPMS_SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="Sante-ERN-CPMS-itsupport@ec.europa.eu")
 CPMS_PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=[])
 CPMS_GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=90)
+CPMS_SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 PHONENUMBER_DB_FORMAT = "E164"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("cpms/", views.cpms_home, name="cpms-home"),
     path("accounts/", include("allauth.urls")),
+    path("requests/", include("access_requests.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

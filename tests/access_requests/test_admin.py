@@ -1,0 +1,516 @@
+"""The approval queue, memberships and audit trail in the Django admin."""
+
+import threading
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from access_requests.models import (
+    AccessRequest,
+    Membership,
+    NetworkAdministrator,
+    RequestedProfile,
+)
+from accounts.models import AuditEvent, OutboundEmail, SMSDevice, User
+from tests.factories import (
+    AccessProfileFactory,
+    AccessRequestFactory,
+    InstitutionFactory,
+    MembershipFactory,
+    SMSDeviceFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+S = AccessRequest.Status
+QUEUE = reverse("admin:access_requests_accessrequest_changelist")
+MEMBERSHIPS = reverse("admin:access_requests_membership_changelist")
+AUDIT = reverse("admin:accounts_auditevent_changelist")
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@pytest.fixture
+def superuser():
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def institution():
+    return InstitutionFactory()
+
+
+@pytest.fixture
+def other_institution():
+    return InstitutionFactory()
+
+
+def make_scoped_admin(*networks) -> User:
+    """A staff user in the "Network administrators" group, assigned to ``networks``."""
+    from django.contrib.auth.models import Group
+
+    call_command("create_admin_group", verbosity=0)
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name="Network administrators"))
+    for network in networks:
+        NetworkAdministrator.objects.create(user=user, network=network)
+    return user
+
+
+def act(client, url, action, objects, **extra):
+    """Post an admin action, as the changelist does; ``post="yes"`` confirms."""
+    data = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **extra}
+    return client.post(url, data, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# --- The queue ------------------------------------------------------------------------
+
+
+def test_queue_lists_pending_requests_oldest_first_with_the_applicant_columns(
+    admin_client, institution
+):
+    now = timezone.now()
+    newer = AccessRequestFactory(institution=institution, submitted_at=now - timedelta(days=1))
+    older = AccessRequestFactory(
+        institution=institution, submitted_at=now - timedelta(days=5), comment="Urgent panel"
+    )
+    SMSDeviceFactory(user=older.user)
+    decided = AccessRequestFactory(institution=institution, status=S.APPROVED, decided_at=now)
+
+    response = admin_client.get(QUEUE)
+
+    assert response.status_code == HTTPStatus.OK
+    rows = list(response.context["cl"].result_list)
+    assert rows == [older, newer]
+    assert decided not in rows
+    queue = admin.site._registry[AccessRequest]
+    assert queue.verified_phone(rows[0]) and not queue.verified_phone(rows[1])
+    html = response.content.decode()
+    assert older.user.email in html and "Urgent panel" in html and institution.label in html
+    assert "Access requests waiting for a decision" in html
+
+
+def test_queue_filters_and_search(admin_client, institution, other_institution):
+    mine = AccessRequestFactory(institution=institution, user__last_name="Zwicky")
+    theirs = AccessRequestFactory(institution=other_institution)
+    old = AccessRequestFactory(
+        institution=institution, submitted_at=timezone.now() - timedelta(days=10)
+    )
+    approved = AccessRequestFactory(
+        institution=institution, status=S.APPROVED, decided_at=timezone.now()
+    )
+
+    def listed(**params):
+        return set(admin_client.get(QUEUE, params).context["cl"].result_list)
+
+    assert listed(network=institution.network_id) == {mine, old}
+    assert listed(q="zwicky") == {mine}
+    assert listed(q=other_institution.name) == {theirs}
+    assert listed(age="7") == {old}
+    assert listed(status="approved") == {approved}
+    assert listed(status="all") == {mine, theirs, old, approved}
+    assert listed(country="DE") == {mine, theirs, old}
+    profile = mine.profiles.get()
+    assert mine in listed(profile=profile.pk)
+
+
+def _bulk_pending(count: int, institution, profile, prefix: str = "bulk") -> None:
+    users = User.objects.bulk_create(
+        User(email=f"{prefix}{i}@example.eu", first_name="B", last_name=str(i))
+        for i in range(count)
+    )
+    SMSDevice.objects.bulk_create(
+        SMSDevice(user=u, name="phone", number="+4915112345678", confirmed=True)
+        for u in users[::2]
+    )
+    requests = AccessRequest.objects.bulk_create(
+        AccessRequest(user=u, institution=institution, network_id=institution.network_id)
+        for u in users
+    )
+    RequestedProfile.objects.bulk_create(
+        RequestedProfile(request=r, profile=profile, user=r.user, institution=institution)
+        for r in requests
+    )
+
+
+def test_queue_runs_the_same_number_of_queries_for_20_and_2000_pending_requests(
+    admin_client, institution, django_assert_num_queries
+):
+    profile = AccessProfileFactory(application=institution.application)
+    _bulk_pending(20, institution, profile)
+    admin_client.get(QUEUE)  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as with_20:
+        assert admin_client.get(QUEUE).status_code == HTTPStatus.OK
+
+    _bulk_pending(1980, institution, profile, prefix="more")
+    assert AccessRequest.objects.filter(status=S.SUBMITTED).count() == 2000
+    with django_assert_num_queries(len(with_20.captured_queries)):
+        response = admin_client.get(QUEUE)
+    assert len(response.context["cl"].result_list) == 50
+
+
+# --- Decisions --------------------------------------------------------------------------
+
+
+def test_approve_one_request_asks_for_confirmation_then_grants_and_mails(
+    admin_client, institution, superuser
+):
+    req = AccessRequestFactory(institution=institution)
+
+    confirm = act(admin_client, QUEUE, "approve_selected", [req])
+    assert confirm.status_code == HTTPStatus.OK
+    assert "Yes, approve" in confirm.content.decode()
+    req.refresh_from_db()
+    assert req.status == S.SUBMITTED  # nothing happens before the confirmation
+
+    done = act(admin_client, QUEUE, "approve_selected", [req], post="yes")
+
+    assert done.status_code == HTTPStatus.OK
+    assert "1 request approved." in messages_of(done)
+    req.refresh_from_db()
+    assert req.status == S.APPROVED and req.decided_by == superuser
+    membership = Membership.objects.get(user=req.user)
+    assert membership.granted_by_request == req and membership.institution == institution
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.REQUEST_APPROVED, target_id=str(req.pk), actor=superuser
+    ).exists()
+    mail = OutboundEmail.objects.get(to=req.user.email)
+    assert "approved" in mail.subject and institution.label in mail.body
+
+
+def test_bulk_approve_reports_requests_someone_else_decided_first(admin_client, institution):
+    pending = [AccessRequestFactory(institution=institution) for _ in range(3)]
+    already = AccessRequestFactory(institution=institution)
+    # Another administrator rejected this one after the page was loaded.
+    from access_requests.services import reject_request
+
+    reject_request(access_request=already, actor=UserFactory(is_staff=True), reason="Duplicate")
+
+    done = act(admin_client, QUEUE, "approve_selected", [*pending, already], post="yes")
+
+    assert "3 requests approved." in messages_of(done)
+    assert any(f"#{already.pk}" in m and "skipped" in m for m in messages_of(done))
+    assert Membership.objects.count() == 3
+    already.refresh_from_db()
+    assert already.status == S.REJECTED and not Membership.objects.filter(user=already.user)
+
+
+def test_reject_requires_a_reason_then_records_and_mails_it(admin_client, institution):
+    requests = [AccessRequestFactory(institution=institution) for _ in range(2)]
+
+    refused = act(admin_client, QUEUE, "reject_selected", requests, post="yes", reason="   ")
+    assert refused.status_code == HTTPStatus.OK
+    assert "This field is required." in refused.content.decode()
+    assert AccessRequest.objects.filter(status=S.SUBMITTED).count() == 2
+
+    done = act(
+        admin_client, QUEUE, "reject_selected", requests, post="yes", reason="Not an ERN member"
+    )
+
+    assert "2 requests rejected." in messages_of(done)
+    for req in requests:
+        req.refresh_from_db()
+        assert req.status == S.REJECTED and req.decision_reason == "Not an ERN member"
+        assert "Not an ERN member" in OutboundEmail.objects.get(to=req.user.email).body
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.REQUEST_REJECTED).count() == 2
+    assert not Membership.objects.exists()
+
+
+def test_approve_from_the_request_page(admin_client, institution):
+    req = AccessRequestFactory(institution=institution)
+    page = admin_client.get(change_url(req))
+    assert page.status_code == HTTPStatus.OK and "Approve the selected requests" in (
+        page.content.decode()
+    )
+
+    data = {"CHANGE_FORM-action": "approve_selected", ACTION_CHECKBOX_NAME: [req.pk]}
+    confirm = admin_client.post(change_url(req), data)
+    assert "Yes, approve" in confirm.content.decode()
+    admin_client.post(change_url(req), {**data, "post": "yes"})
+
+    req.refresh_from_db()
+    assert req.status == S.APPROVED
+
+
+# --- Scope ------------------------------------------------------------------------------
+
+
+def test_scoped_admin_sees_and_decides_only_their_networks_requests(
+    client, institution, other_institution
+):
+    admin_user = make_scoped_admin(institution.network)
+    client.force_login(admin_user)
+    mine = AccessRequestFactory(institution=institution)
+    theirs = AccessRequestFactory(institution=other_institution, comment="secret comment")
+
+    queue = client.get(QUEUE)
+    assert list(queue.context["cl"].result_list) == [mine]
+    assert theirs.user.email not in queue.content.decode()
+
+    opened = client.get(change_url(theirs))
+    assert opened.status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+    assert theirs.user.email not in client.get(change_url(theirs), follow=True).content.decode()
+    assert client.get(change_url(mine)).status_code == HTTPStatus.OK
+
+    act(client, QUEUE, "approve_selected", [mine, theirs], post="yes")
+    act(client, QUEUE, "reject_selected", [theirs], post="yes", reason="x")
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.status == S.APPROVED
+    assert theirs.status == S.SUBMITTED
+    assert not Membership.objects.filter(user=theirs.user).exists()
+
+
+def test_staff_without_the_group_or_networks_cannot_decide(client, institution):
+    req = AccessRequestFactory(institution=institution)
+    plain_staff = UserFactory(is_staff=True)
+    client.force_login(plain_staff)
+    assert client.get(QUEUE).status_code == HTTPStatus.FORBIDDEN
+
+    unassigned = make_scoped_admin()  # in the group, but no network
+    client.force_login(unassigned)
+    response = client.get(QUEUE)
+    assert response.status_code == HTTPStatus.OK
+    assert list(response.context["cl"].result_list) == []
+    act(client, QUEUE, "approve_selected", [req], post="yes")
+    req.refresh_from_db()
+    assert req.status == S.SUBMITTED
+
+
+def test_requests_and_memberships_cannot_be_edited_or_deleted(admin_client, institution):
+    req = AccessRequestFactory(institution=institution)
+    membership = MembershipFactory(institution=institution)
+    for obj in (req, membership):
+        url = change_url(obj)
+        assert admin_client.get(url.replace("change", "delete")).status_code in (
+            HTTPStatus.FORBIDDEN,
+            HTTPStatus.FOUND,
+        )
+        admin_client.post(url, {"status": "approved", "_save": "1"})
+    req.refresh_from_db()
+    membership.refresh_from_db()
+    assert req.status == S.SUBMITTED and membership.status == Membership.Status.ACTIVE
+    add = reverse("admin:access_requests_accessrequest_add")
+    assert admin_client.get(add).status_code == HTTPStatus.FORBIDDEN
+
+
+# --- Memberships ------------------------------------------------------------------------
+
+
+def test_revoke_membership_with_a_reason_tells_the_member(admin_client, institution):
+    membership = MembershipFactory(institution=institution)
+
+    refused = act(admin_client, MEMBERSHIPS, "revoke_selected", [membership], post="yes")
+    assert "This field is required." in refused.content.decode()
+
+    done = act(
+        admin_client,
+        MEMBERSHIPS,
+        "revoke_selected",
+        [membership],
+        post="yes",
+        reason="Left the hospital",
+    )
+
+    assert "1 membership revoked." in messages_of(done)
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.REVOKED
+    assert membership.end_reason == "Left the hospital"
+    assert "Left the hospital" in OutboundEmail.objects.get(to=membership.user.email).body
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBERSHIP_REVOKED).exists()
+
+
+def test_extend_guest_membership(admin_client):
+    guest = InstitutionFactory(code="0000", name="Guest Access")
+    expires = timezone.now() + timedelta(days=5)
+    membership = MembershipFactory(institution=guest, expires_at=expires)
+    permanent = MembershipFactory()
+
+    done = act(
+        admin_client, MEMBERSHIPS, "extend_selected", [membership, permanent], post="yes", days=30
+    )
+
+    membership.refresh_from_db()
+    assert membership.expires_at == expires + timedelta(days=30)
+    assert "1 membership extended." in messages_of(done)
+    assert any(f"#{permanent.pk}" in m for m in messages_of(done))
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBERSHIP_EXTENDED).count() == 1
+
+
+def test_membership_filters_and_scope(client, institution, other_institution):
+    admin_user = make_scoped_admin(institution.network)
+    client.force_login(admin_user)
+    active = MembershipFactory(institution=institution)
+    revoked = MembershipFactory(
+        institution=institution, status=Membership.Status.REVOKED, ended_at=timezone.now()
+    )
+    lapsed = MembershipFactory(
+        institution=institution, expires_at=timezone.now() - timedelta(days=1)
+    )
+    theirs = MembershipFactory(institution=other_institution)
+
+    def listed(**params):
+        return set(client.get(MEMBERSHIPS, params).context["cl"].result_list)
+
+    assert listed() == {active, revoked, lapsed}
+    assert listed(state="active") == {active}
+    assert listed(state="revoked") == {revoked}
+    assert listed(state="expired") == {lapsed}
+    assert theirs.user.email not in client.get(change_url(theirs), follow=True).content.decode()
+    act(client, MEMBERSHIPS, "revoke_selected", [theirs], post="yes", reason="x")
+    theirs.refresh_from_db()
+    assert theirs.status == Membership.Status.ACTIVE
+
+
+def test_reset_second_factor_from_memberships_and_users(admin_client, institution):
+    membership = MembershipFactory(institution=institution)
+    SMSDeviceFactory(user=membership.user)
+    other = SMSDeviceFactory()
+
+    act(admin_client, MEMBERSHIPS, "reset_second_factor_of_selected", [membership], post="yes")
+    assert not SMSDevice.objects.filter(user=membership.user).exists()
+
+    users = reverse("admin:accounts_user_changelist")
+    confirm = act(admin_client, users, "reset_second_factor_of_selected", [other.user])
+    assert "Yes, reset" in confirm.content.decode()
+    act(admin_client, users, "reset_second_factor_of_selected", [other.user], post="yes")
+    assert not SMSDevice.objects.exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MFA_RESET).count() == 2
+
+
+# --- Audit trail --------------------------------------------------------------------------
+
+
+def test_audit_trail_is_scoped_and_exports_csv(client, institution, other_institution):
+    from access_requests import services
+
+    mine = AccessRequestFactory(institution=institution, user__email="mine@example.eu")
+    theirs = AccessRequestFactory(institution=other_institution, user__email="theirs@example.eu")
+    decider = UserFactory(is_staff=True)
+    services.reject_request(access_request=mine, actor=decider, reason="=HYPERLINK(1)")
+    services.reject_request(access_request=theirs, actor=decider, reason="no")
+    admin_user = make_scoped_admin(institution.network)
+    client.force_login(admin_user)
+
+    listed = list(client.get(AUDIT).context["cl"].result_list)
+    assert [e.target_id for e in listed] == [str(mine.pk)]
+    event = AuditEvent.objects.get(target_id=str(theirs.pk))
+    assert "theirs@example.eu" not in client.get(change_url(event), follow=True).content.decode()
+
+    # "Select all" across pages: the browser also posts the ticked rows of the page.
+    export = client.post(
+        AUDIT,
+        {
+            "action": "export_csv",
+            "select_across": "1",
+            "index": "0",
+            ACTION_CHECKBOX_NAME: [e.pk for e in listed],
+        },
+    )
+    assert export.status_code == HTTPStatus.OK
+    assert export["Content-Type"].startswith("text/csv")
+    body = export.content.decode()
+    assert "request_rejected" in body and f",{mine.pk}," in body
+    assert f",{theirs.pk}," not in body
+    assert "'=HYPERLINK" in body  # a formula is neutralised for spreadsheets
+
+    event = listed[0]
+    response = client.post(change_url(event), {"action": "x"})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_admin_group_command_is_idempotent():
+    from django.contrib.auth.models import Group
+
+    call_command("create_admin_group", verbosity=0)
+    call_command("create_admin_group", verbosity=0)
+    group = Group.objects.get(name="Network administrators")
+    assert set(group.permissions.values_list("codename", flat=True)) == {
+        "view_accessrequest",
+        "change_accessrequest",
+        "view_membership",
+        "change_membership",
+        "view_auditevent",
+    }
+
+
+# --- Two administrators at once (PostgreSQL) ---------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_deciding_the_same_50_requests_at_once_leave_one_decision_each():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    institution = InstitutionFactory()
+    profiles = [
+        AccessProfileFactory(application=institution.application, code=c, name=c)
+        for c in ("HP", "RES")
+    ]
+    requests = [
+        AccessRequestFactory(institution=institution, with_profiles=profiles) for _ in range(50)
+    ]
+    approver = UserFactory(is_staff=True, is_superuser=True)
+    rejecter = UserFactory(is_staff=True, is_superuser=True)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def decide(user, action, ordered, **extra):
+        try:
+            browser = Client()
+            browser.force_login(user)
+            barrier.wait()
+            for req in ordered:
+                act(browser, QUEUE, action, [req], post="yes", **extra)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=(approver, "approve_selected", requests)),
+        threading.Thread(
+            target=decide,
+            args=(rejecter, "reject_selected", list(reversed(requests))),
+            kwargs={"reason": "Duplicate"},
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    statuses = dict(AccessRequest.objects.values_list("pk", "status"))
+    assert set(statuses.values()) <= {S.APPROVED, S.REJECTED}
+    assert len(statuses) == 50
+    for req in AccessRequest.objects.all():
+        decisions = AuditEvent.objects.filter(
+            target_id=str(req.pk),
+            action__in=[AuditEvent.Action.REQUEST_APPROVED, AuditEvent.Action.REQUEST_REJECTED],
+        )
+        assert decisions.count() == 1
+        memberships = Membership.objects.filter(granted_by_request=req).count()
+        assert memberships == (2 if req.status == S.APPROVED else 0)

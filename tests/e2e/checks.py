@@ -269,6 +269,20 @@ def assert_focus_visible(page: Page) -> str:
     return focused["element"]
 
 
+def tab_to(page: Page, target, *, backwards: bool = False, limit: int = 150) -> None:
+    """Press Tab (Shift+Tab when ``backwards``) until ``target`` (a locator) has the
+    focus; every element passed on the way must show its focus."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if target.evaluate("el => el === document.activeElement"):
+            assert_focus_visible(page)
+            return
+        if focused_element(page) is not None:
+            assert_focus_visible(page)
+    raise AssertionError(f"{key} never reached {target} on {page.url}")
+
+
 # --- Screenshots ---------------------------------------------------------------------------
 
 

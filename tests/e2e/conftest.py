@@ -304,6 +304,26 @@ def new_page(browser, portal):
 
 
 @pytest.fixture
+def log_in(portal):
+    """Give a page a session of ``user`` without the login pages, for tests of what
+    comes after them (the journey logs in as a person does)."""
+    from django.conf import settings
+    from django.test import Client
+
+    def log_in(page, user) -> None:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        cookie = {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": portal.url,
+        }
+        page.context.add_cookies([cookie])
+
+    return log_in
+
+
+@pytest.fixture
 def page(new_page):
     return new_page()
 

@@ -113,5 +113,29 @@ class AppSettings:
     def PRIVACY_STATEMENT_VERSION(self) -> str:
         return self._setting("PRIVACY_STATEMENT_VERSION", "2025-01")
 
+    @property
+    def ALTCHA_ALGORITHM(self) -> str:
+        """Key derivation of the proof of work; the widget ships a worker for PBKDF2/SHA-256."""
+        return self._setting("ALTCHA_ALGORITHM", "PBKDF2/SHA-256")
+
+    @property
+    def ALTCHA_COST(self) -> int:
+        """PBKDF2 iterations per attempt: about a second of work in a current browser."""
+        return self._setting("ALTCHA_COST", 5000)
+
+    @property
+    def ALTCHA_KEY_PREFIX(self) -> str:
+        """Hex prefix the derived key must start with (each hex digit is 16 times the work)."""
+        return self._setting("ALTCHA_KEY_PREFIX", "00")
+
+    @property
+    def ALTCHA_EXPIRY_SECONDS(self) -> int:
+        return self._setting("ALTCHA_EXPIRY_SECONDS", 20 * 60)
+
+    @property
+    def ALTCHA_HMAC_KEY(self) -> str:
+        """Signs the challenges; derived from SECRET_KEY unless set."""
+        return self._setting("ALTCHA_HMAC_KEY", "")
+
 
 app_settings = AppSettings()

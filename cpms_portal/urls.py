@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
 from cpms_portal import views
 
@@ -15,7 +17,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("cpms/", views.cpms_home, name="cpms-home"),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
     path("requests/", include("access_requests.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switcher must work before login too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,73 @@
+"""allauth's adapter: sign-up without a password, e-mails through our queue in the user's
+language, and the password chosen after the address is verified."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from allauth.core import context as allauth_context
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
+
+from accounts import mail, services
+from accounts.models import User
+
+
+def _recipient(email: str, context: dict) -> User | None:
+    user = context.get("user")
+    if isinstance(user, get_user_model()):
+        return user
+    return get_user_model().objects.filter(email__iexact=email).first()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
+        user = super().save_user(request, user, form, commit=False)
+        if not commit:
+            return user
+        return services.register_user(
+            user=user,
+            email_language=form.cleaned_data.get("email_language") or "en",
+            request=request,
+        )
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Queue the message (sent on commit, retried on failure) in the recipient's language.
+
+        An address that belongs to nobody yet gets the page's language.
+        """
+        request = allauth_context.request
+        recipient = _recipient(email, context)
+        language = (
+            mail.language_for(recipient)
+            if recipient is not None
+            else (translation.get_language() or "en")[:2]
+        )
+        ctx = {"request": request, "email": email, **context}
+        mail.queue_mail(
+            to=email,
+            template_prefix=template_prefix,
+            context=ctx,
+            language=language,
+            user=recipient,
+        )
+
+    def set_password(self, user: User, password: str) -> None:
+        services.set_password(user=user, password=password, request=allauth_context.request)
+
+    def get_email_verification_redirect_url(self, email_address: EmailAddress) -> str:
+        """After sign-up the verified address leads straight on to choosing the password."""
+        user = email_address.user
+        if not user.has_usable_password():
+            return reverse(
+                "account_reset_password_from_key",
+                kwargs={
+                    "uidb36": user_pk_to_url_str(user),
+                    "key": default_token_generator.make_token(user),
+                },
+            )
+        if self.request.user.is_authenticated:
+            return reverse("accounts:profile")
+        return super().get_email_verification_redirect_url(email_address)

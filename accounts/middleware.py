@@ -1,0 +1,55 @@
+"""A user who acknowledged an older privacy statement acknowledges the new one first."""
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+from accounts.app_settings import app_settings
+
+# Pages reachable before acknowledging: the statement itself, logging out, the
+# language switcher, and files.
+_EXEMPT_URL_NAMES = (
+    "accounts:privacy_acknowledge",
+    "accounts:privacy_statement",
+    "account_logout",
+    "set_language",
+    "healthz",
+)
+
+
+def needs_privacy_acknowledgement(user) -> bool:
+    """Only users who acknowledged some version: accounts made by operators never did."""
+    return (
+        user.is_authenticated
+        and bool(user.privacy_version)
+        and user.privacy_version != app_settings.PRIVACY_STATEMENT_VERSION
+    )
+
+
+class PrivacyAcknowledgementMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._exempt_paths: frozenset[str] | None = None
+
+    def exempt_paths(self) -> frozenset[str]:
+        if self._exempt_paths is None:
+            self._exempt_paths = frozenset(reverse(name) for name in _EXEMPT_URL_NAMES)
+        return self._exempt_paths
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and needs_privacy_acknowledgement(user)
+            and request.path not in self.exempt_paths()
+            and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        ):
+            target = reverse("accounts:privacy_acknowledge")
+            next_url = request.get_full_path()
+            if request.method == "GET" and url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}
+            ):
+                return redirect(f"{target}?{urlencode({'next': next_url})}")
+            return redirect(target)
+        return self.get_response(request)

@@ -1,0 +1,133 @@
+"""Account pages beside allauth's: User Data details, privacy statement, own data, deletion."""
+
+import json
+
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import robot_check, services
+from accounts.app_settings import app_settings
+from accounts.forms import (
+    AccountDeletionForm,
+    NewLinkForm,
+    PrivacyAcknowledgementForm,
+    ProfileForm,
+)
+from accounts.middleware import needs_privacy_acknowledgement
+
+
+@login_not_required
+@never_cache
+@require_GET
+def robot_challenge(request: HttpRequest) -> JsonResponse:
+    """A fresh ALTCHA challenge for the sign-up form's widget."""
+    return JsonResponse(robot_check.create_challenge())
+
+
+@login_not_required
+@require_GET
+def privacy_statement(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/privacy_statement.html",
+        {"version": app_settings.PRIVACY_STATEMENT_VERSION},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def privacy_acknowledge(request: HttpRequest) -> HttpResponse:
+    """The new version of the privacy statement, to acknowledge before going on."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if not needs_privacy_acknowledgement(request.user):
+        return redirect(next_url or "cpms-home")
+    form = PrivacyAcknowledgementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.acknowledge_privacy_statement(user=request.user, request=request)
+        messages.success(request, _("Thank you: you acknowledged the privacy statement."))
+        return redirect(next_url or "cpms-home")
+    return render(
+        request,
+        "accounts/privacy_acknowledge.html",
+        {
+            "form": form,
+            "next": next_url,
+            "version": app_settings.PRIVACY_STATEMENT_VERSION,
+            "previous_version": request.user.privacy_version,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """User Data details: names and e-mail language; the address changes by verification."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        changed = services.update_profile(
+            user=request.user,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            email_language=form.cleaned_data["email_language"],
+            request=request,
+        )
+        if changed:
+            messages.success(request, _("Your user data has been saved."))
+        return redirect("accounts:profile")
+    if request.method == "POST":
+        request.user.refresh_from_db()  # the failed form must not show unsaved values as saved
+    return render(request, "accounts/profile_detail.html", {"form": form})
+
+
+@never_cache
+@require_POST
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Download of everything the portal holds about the user, as JSON."""
+    data = services.export_personal_data(user=request.user, request=request)
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"cpms-my-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the account after the password; the audit trail keeps no identity."""
+    form = AccountDeletionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.delete_account(user=user, request=request)
+        messages.success(request, _("Your account has been deleted."))
+        return redirect("home")
+    return render(request, "accounts/account_delete.html", {"form": form})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def new_link(request: HttpRequest) -> HttpResponse:
+    """A new verification or password link, whatever happened to the old one."""
+    form = NewLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if ratelimit.consume(
+            request, action="reset_password", key=form.cleaned_data["email"].lower()
+        ):
+            services.send_new_link(email=form.cleaned_data["email"], request=request)
+        return render(
+            request, "accounts/new_link_sent.html", {"email": form.cleaned_data["email"]}
+        )
+    return render(request, "accounts/new_link_request.html", {"form": form})

@@ -281,7 +281,7 @@ def _stop_validator_after_the_package():
 
 
 @pytest.fixture
-def new_page(browser, portal):
+def new_page(browser, portal, request, tmp_path):
     """Open a page in a fresh browser context (its own cookies), in a language and size."""
     contexts = []
 
@@ -299,7 +299,13 @@ def new_page(browser, portal):
         return page
 
     yield make
-    for context in contexts:
+    report = getattr(request.node, "e2e_report_call", None)
+    for number, context in enumerate(contexts):
+        if report is not None and report.failed:
+            for page in context.pages:
+                path = tmp_path / f"failure-{number}.png"
+                page.screenshot(path=path, full_page=True)
+                sys.stderr.write(f"screenshot of {page.url} at failure: {path}\n")
         context.close()
 
 

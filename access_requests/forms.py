@@ -175,10 +175,21 @@ class ProfileRow:
     checked: bool
 
 
+class ProfileChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no database could hold before they reach a query."""
+
+    def clean(self, value):
+        for raw in value or []:
+            raw = str(raw)
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_ID_DIGITS:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().clean(value)
+
+
 class ProfileForm(forms.Form):
     """Step 3: Select access profile, with the rules of the guide."""
 
-    profile = forms.ModelMultipleChoiceField(
+    profile = ProfileChoiceField(
         label=_("Access Profile"),
         queryset=AccessProfile.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -26,7 +26,7 @@ from accounts.models import AuditEvent, SMSDevice, User
 
 
 def requests_of_user(*, user: User) -> QuerySet[AccessRequest]:
-    """The user's requests, newest first, with what the home page shows (three queries)."""
+    """The user's requests, newest first, with what the home page shows (two queries)."""
     return (
         AccessRequest.objects.filter(user=user)
         .select_related("institution__parent__parent", "institution__application")

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,7 +130,6 @@ def submit_request(
                 access_request=access_request,
                 institution=institution,
                 profiles=profiles,
-                request=request,
             )
     except IntegrityError as exc:
         raise DuplicateRequest(
@@ -139,54 +138,32 @@ def submit_request(
     return access_request
 
 
-def network_administrators(*, network_id: int) -> list[User]:
-    """Who decides a network's requests: its administrators, else every superuser."""
-    admins = list(
-        User.objects.filter(
-            is_active=True,
-            pk__in=NetworkAdministrator.objects.filter(network_id=network_id).values("user_id"),
-        )
-    )
-    return admins or list(User.objects.filter(is_active=True, is_superuser=True))
-
-
-def _absolute(path: str, request: HttpRequest | None) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
-
-
 def _queue_submission_mails(
-    *,
-    access_request: AccessRequest,
-    institution: Organisation,
-    profiles: list[AccessProfile],
-    request: HttpRequest | None,
+    *, access_request: AccessRequest, institution: Organisation, profiles: list[AccessProfile]
 ) -> None:
-    """The applicant's receipt and the administrators' notice, each in its reader's language."""
-    try:
-        review_path = reverse(
-            "admin:access_requests_accessrequest_change", args=[access_request.pk]
-        )
-    except NoReverseMatch:
-        review_path = reverse("admin:index")
+    """The applicant's receipt and the notice to the network's administrators (every
+    superuser when it has none), each in its reader's language."""
     context = {
-        "access_request": access_request,
-        "applicant": access_request.user,
+        **_request_mail_context(access_request),
         "application": institution.application,
         "organisation_path": " / ".join(n.label for n in [*institution.ancestors(), institution]),
         "profiles": ", ".join(p.name for p in profiles),
         "is_guest": institution.is_guest,
         "guest_days": app_settings.GUEST_ACCESS_DAYS,
-        "requests_url": _absolute(reverse("access_requests:home"), request),
-        "review_url": _absolute(review_path, request),
+        "requests_url": _portal_url(reverse("access_requests:home")),
+        "review_url": _admin_url(access_request),
     }
     queue_mail_to_user(
         user=access_request.user,
         template_prefix="access_requests/email/request_submitted",
         context=context,
     )
-    for admin in network_administrators(network_id=access_request.network_id):
+    recipients = selectors.network_administrators(access_request.network_id) or list(
+        User.objects.filter(is_superuser=True, is_active=True).order_by("email")
+    )
+    for administrator in recipients:
         queue_mail_to_user(
-            user=admin,
+            user=administrator,
             template_prefix="access_requests/email/request_submitted_admin",
             context=context,
         )

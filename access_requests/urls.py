@@ -12,4 +12,5 @@ urlpatterns = [
     path("new/recap/", views.wizard_recap, name="wizard-recap"),
     path("<int:pk>/submitted/", views.request_submitted, name="request-submitted"),
     path("<int:pk>/withdraw/", views.request_withdraw, name="request-withdraw"),
+    path("<int:pk>/remind/", views.request_remind, name="request-remind"),
 ]

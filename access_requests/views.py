@@ -6,6 +6,7 @@ The wizard keeps its state in the URL (``application``, ``node``, ``organisation
 ``go`` set; when valid, the view redirects to the next step.
 """
 
+from collections.abc import Iterable
 from http import HTTPStatus
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access_requests import selectors, services
 from access_requests.app_settings import app_settings
@@ -31,7 +32,7 @@ from access_requests.forms import (
     resolve_institution,
     resolve_node,
 )
-from access_requests.models import Organisation
+from access_requests.models import AccessProfile, Application, Organisation
 
 DUPLICATE_MESSAGE = gettext_lazy(
     "You already have a pending request for this profile at this organisation."
@@ -55,14 +56,33 @@ def step_url(name: str, **params) -> str:
     return f"{url}?{urlencode(query, doseq=True)}" if query else url
 
 
-def _steps(current: int, **state) -> list[dict]:
-    """The step indicator: earlier steps are links that keep the state."""
+def _steps(
+    current: int,
+    *,
+    application: Application | None = None,
+    institution: Organisation | None = None,
+    profiles: Iterable[AccessProfile] = (),
+) -> list[dict]:
+    """The step indicator: earlier steps are links that keep what was chosen."""
+    state = {
+        1: {"application": application and application.pk},
+        2: {
+            "application": application and application.pk,
+            "node": institution and institution.parent_id,
+            "organisation": institution and institution.pk,
+        },
+        3: {
+            "application": application and application.pk,
+            "organisation": institution and institution.pk,
+            "profile": [p.pk for p in profiles],
+        },
+    }
     return [
         {
             "number": number,
             "label": label,
             "current": number == current,
-            "url": step_url(name, **state) if number < current else "",
+            "url": step_url(name, **state[number]) if number < current else "",
         }
         for number, name, label in STEPS
     ]
@@ -84,11 +104,13 @@ def _error_page(request: HttpRequest, error: WizardError) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The authorisation system's Home: the user's requests and granted profiles."""
     user = request.user
+    access_requests = list(selectors.requests_of_user(user=user))
     return render(
         request,
         "access_requests/request_list.html",
         {
-            "access_requests": selectors.requests_of_user(user=user),
+            "access_requests": access_requests,
+            "remindable": {r.pk for r in access_requests if services.can_send_reminder(r)},
             "memberships": selectors.memberships_of_user(user=user),
             "applications_without_profile": selectors.applications_without_profile(user=user),
             "has_pending_request": selectors.has_pending_request(user=user),
@@ -160,9 +182,16 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
         if at_institutions
         else set()
     )
-    path = [*node.ancestors(), node] if node is not None else []
     selected = request.GET.get("organisation", "")
-    base = {"application": application.pk}
+
+    def tree_url(**params) -> str:
+        return step_url(
+            "access_requests:wizard-organisation", application=application.pk, **params
+        )
+
+    def page_url(number: int) -> str:
+        return tree_url(node=node and node.pk, q=search, organisation=selected, page=number)
+
     return render(
         request,
         "access_requests/wizard_organisation.html",
@@ -170,26 +199,14 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             "application": application,
             "node": node,
             "path": [
-                (n, step_url(request.resolver_match.view_name, **base, node=n.pk)) for n in path
+                (n, tree_url(node=n.pk)) for n in ([*node.ancestors(), node] if node else [])
             ],
-            "root_url": step_url(request.resolver_match.view_name, **base),
-            "up_url": (
-                step_url(
-                    request.resolver_match.view_name,
-                    **base,
-                    node=node.parent_id or "",
-                )
-                if node is not None
-                else ""
-            ),
+            "root_url": tree_url(),
+            "up_url": tree_url(node=node.parent_id) if node is not None else "",
             "rows": [
                 {
                     "organisation": child,
-                    "open_url": (
-                        ""
-                        if child.is_institution
-                        else step_url(request.resolver_match.view_name, **base, node=child.pk)
-                    ),
+                    "open_url": "" if child.is_institution else tree_url(node=child.pk),
                     "submitted": child.pk in submitted_at,
                     "checked": str(child.pk) == selected,
                 }
@@ -197,24 +214,17 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             ],
             "page": page,
             "page_urls": [
-                (
-                    number,
-                    step_url(
-                        request.resolver_match.view_name,
-                        **base,
-                        node=node.pk if node else "",
-                        q=search,
-                        organisation=selected,
-                        page=number,
-                    ),
-                )
+                (number, page_url(number))
                 for number in page.paginator.get_elided_page_range(page.number)
             ],
+            "previous_url": page_url(page.previous_page_number()) if page.has_previous() else "",
+            "next_url": page_url(page.next_page_number()) if page.has_next() else "",
             "search": search,
+            "selected": selected,
             "at_institutions": at_institutions,
             "form": form,
             "per_page": per_page,
-            "steps": _steps(2, application=application.pk),
+            "steps": _steps(2, application=application),
             "back_url": step_url("access_requests:wizard-application", application=application.pk),
         },
     )
@@ -270,7 +280,7 @@ def wizard_profile(request: HttpRequest) -> HttpResponse:
             "application": application,
             "institution": institution,
             "form": form,
-            "steps": _steps(3, application=application.pk, organisation=institution.pk),
+            "steps": _steps(3, application=application, institution=institution),
             "back_url": _back_to_organisation(application, institution),
             "guest_days": app_settings.GUEST_ACCESS_DAYS,
         },
@@ -331,9 +341,7 @@ def wizard_recap(request: HttpRequest) -> HttpResponse:
             "profiles": profiles,
             "form": form,
             "steps": _steps(
-                4,
-                **state,
-                profile=[p.pk for p in profiles],
+                4, application=application, institution=institution, profiles=profiles
             ),
             "back_url": back_url,
             "guest_days": app_settings.GUEST_ACCESS_DAYS,
@@ -373,3 +381,16 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         "access_requests/request_withdraw.html",
         {"access_request": access_request, "can_withdraw": access_request.is_open},
     )
+
+
+@require_POST
+def request_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner reminds the administrators of a request pending for a few days (once)."""
+    access_request = get_object_or_404(selectors.request_of_user(user=request.user, pk=pk))
+    try:
+        services.send_reminder(access_request=access_request, user=request.user, request=request)
+    except services.RequestError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("A reminder has been sent to the administrators."))
+    return redirect("access_requests:home")

@@ -73,7 +73,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "cpms_portal.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.PrivacyAcknowledgementMiddleware",
+    "cpms_portal.gate.CPMSGateMiddleware",
 ]
 
 ROOT_URLCONF = "cpms_portal.urls"
@@ -176,6 +178,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
 }
+# SMS codes (accounts.two_factor): per IP, per user, per number (the key).
+ACCOUNT_RATE_LIMITS["cpms_sms_send"] = env.str(
+    "SMS_RATE_LIMITS", default="20/h/ip,10/h/user,3/5m/key,10/d/key"
+)
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 # A new address replaces the old one only once it is verified.
@@ -188,6 +194,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # WebAuthn (security keys, passkeys): the relying party is the portal's own host.
 OTP_WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="localhost")
 OTP_WEBAUTHN_RP_NAME = "ERN CPMS"
+# Passkeys are a second factor after the password, never a way around it.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
     "WEBAUTHN_ALLOWED_ORIGINS",
     default=[f"http://localhost:{env.int('PORT', default=8000)}"],

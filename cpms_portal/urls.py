@@ -18,6 +18,8 @@ urlpatterns = [
     path("cpms/", views.cpms_home, name="cpms-home"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("security/", include("accounts.two_factor.urls")),
+    path("security/webauthn/", include("accounts.two_factor.webauthn_urls")),
     path("requests/", include("access_requests.urls")),
     # The language switcher must work before login too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -1,0 +1,289 @@
+"""Every write about the mobile phone and second factors, each audited in its transaction."""
+
+import secrets
+import time
+from binascii import hexlify, unhexlify
+from dataclasses import dataclass
+
+from allauth.core.ratelimit import consume
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.app_settings import app_settings
+from accounts.audit import record_event
+from accounts.models import AuditEvent, SMSDevice, User
+from accounts.sms import SMSDeliveryError, send_sms
+from accounts.two_factor.selectors import METHOD_OF_MODEL, Method
+
+RECOVERY_CODE_COUNT = 10
+SMS_RATE_LIMIT_ACTION = "cpms_sms_send"
+
+
+class TwoFactorError(Exception):
+    """A refusal whose ``str()`` can be shown to the user as it is."""
+
+
+class SendNotAllowed(TwoFactorError):
+    def __init__(self, message: str, *, retry_in: int = 0):
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    retry_in: int = 0  # seconds before another try is accepted (django-otp throttling)
+
+
+def _retry_in(when) -> int:
+    return max(int((when - timezone.now()).total_seconds() + 0.999), 0)
+
+
+def resend_wait_seconds(device: SMSDevice) -> int:
+    """Seconds before another code may be sent to this phone (0: now)."""
+    allowed, data = device.generate_is_allowed()
+    return 0 if allowed else _retry_in(data["next_generation_at"])
+
+
+# --- mobile phone ------------------------------------------------------------------
+
+
+def add_phone(*, user: User, number, request: HttpRequest | None = None) -> SMSDevice:
+    """Start verifying a new mobile number; a verified one keeps working until then."""
+    with transaction.atomic():
+        SMSDevice.objects.filter(user=user, confirmed=False).delete()
+        device = SMSDevice.objects.create(
+            user=user, name=str(_("Mobile phone")), number=number, confirmed=False
+        )
+        record_event(
+            action=AuditEvent.Action.PHONE_ADDED,
+            actor=user,
+            target=device,
+            data={"number": device.number.as_e164},
+            request=request,
+        )
+    return device
+
+
+def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
+    """Send a new six-digit code, within the cooldown and the per-user/number/IP limits.
+
+    The SMS goes out after the code is stored; if the provider fails, the code is
+    withdrawn and the cooldown lifted so that the user can try again at once.
+    """
+    wait = resend_wait_seconds(device)
+    if wait:
+        raise SendNotAllowed(
+            _("A code was sent a moment ago. You can ask for a new one in %(seconds)d seconds.")
+            % {"seconds": wait},
+            retry_in=wait,
+        )
+    if not consume(request, action=SMS_RATE_LIMIT_ACTION, key=device.number.as_e164):
+        raise SendNotAllowed(
+            _("Too many codes were requested. Please wait a few minutes and try again.")
+        )
+    with transaction.atomic():
+        locked = SMSDevice.objects.select_for_update().get(pk=device.pk)
+        token = locked.issue_token()
+    minutes = app_settings.SMS_CODE_VALIDITY_SECONDS // 60
+    with translation.override(device.user.email_language):
+        body = _("ERN CPMS: your code is %(code)s. It is valid for %(minutes)d minutes.") % {
+            "code": token,
+            "minutes": minutes,
+        }
+    try:
+        send_sms(device.number.as_e164, body)
+    except SMSDeliveryError as exc:
+        with transaction.atomic():
+            SMSDevice.objects.filter(pk=device.pk).update(
+                token_hash="", valid_until=timezone.now(), last_generated_timestamp=None
+            )
+            record_event(
+                action=AuditEvent.Action.SMS_FAILED,
+                actor=device.user,
+                target=device,
+                data={"error": exc.__cause__.__class__.__name__ if exc.__cause__ else ""},
+                request=request,
+            )
+        raise
+    record_event(
+        action=AuditEvent.Action.SMS_SENT, actor=device.user, target=device, request=request
+    )
+    device.refresh_from_db()
+
+
+def verify_phone(
+    *, device: SMSDevice, code: str, request: HttpRequest | None = None
+) -> VerifyResult:
+    """Confirm a new number with its code; it then replaces any earlier number.
+
+    The code just entered proves the phone is in the user's hands, exactly as the
+    challenge would: a session not verified yet counts as verified by this phone.
+    """
+    with transaction.atomic():
+        locked = SMSDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, data = locked.verify_is_allowed()
+        if not allowed:
+            return VerifyResult(ok=False, retry_in=_retry_in(data["locked_until"]))
+        if not locked.verify_token(code):
+            return VerifyResult(ok=False)
+        locked.confirmed = True
+        locked.save(update_fields=["confirmed"])
+        SMSDevice.objects.filter(user=locked.user).exclude(pk=locked.pk).delete()
+        user = locked.user
+        user.mobile_phone = locked.number
+        user.save(update_fields=["mobile_phone"])
+        record_event(
+            action=AuditEvent.Action.PHONE_VERIFIED,
+            actor=user,
+            target=locked,
+            data={"number": locked.number.as_e164},
+            request=request,
+        )
+    device.refresh_from_db()
+    if request is not None and not request.user.is_verified():
+        record_event(
+            action=AuditEvent.Action.OTP_VERIFIED,
+            actor=request.user,
+            target=device,
+            data={"method": Method.SMS},
+            request=request,
+        )
+        complete_second_factor(request=request, device=device)
+    return VerifyResult(ok=True)
+
+
+# --- second-factor verification -------------------------------------------------------
+
+
+def verify_second_factor(*, request: HttpRequest, device: Device, token: str) -> VerifyResult:
+    """Check a code of one of the user's devices; on success mark the session verified.
+
+    Wrong codes are throttled by django-otp (growing delays); a success rotates the
+    session key, so a key seen before the second factor is worth nothing after it.
+    """
+    method = METHOD_OF_MODEL[type(device)]
+    with transaction.atomic():
+        locked = type(device).objects.select_for_update().get(pk=device.pk, user=request.user)
+        allowed, data = locked.verify_is_allowed()
+        if not allowed:
+            return VerifyResult(ok=False, retry_in=_retry_in(data["locked_until"]))
+        ok = locked.verify_token((token or "").strip().replace(" ", ""))
+        record_event(
+            action=AuditEvent.Action.OTP_VERIFIED if ok else AuditEvent.Action.OTP_FAILED,
+            actor=request.user,
+            target=locked,
+            data={"method": method},
+            request=request,
+        )
+    if ok:
+        complete_second_factor(request=request, device=locked)
+    return VerifyResult(ok=ok)
+
+
+def complete_second_factor(*, request: HttpRequest, device: Device) -> None:
+    """Mark the session verified by ``device`` and give it a new key."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
+# --- authenticator app (TOTP) ---------------------------------------------------------
+
+
+def new_totp_key() -> str:
+    """A fresh 160-bit secret, hex-encoded as django-otp stores it."""
+    return hexlify(secrets.token_bytes(20)).decode()
+
+
+def check_totp_code(*, key: str, code: str) -> int | None:
+    """The time step of ``code`` if it is valid for ``key`` now (one step of tolerance)."""
+    try:
+        token = int((code or "").strip().replace(" ", ""))
+    except ValueError:
+        return None
+    totp = TOTP(unhexlify(key.encode()), step=30, t0=0, digits=6, drift=0)
+    totp.time = time.time()
+    return totp.t() if totp.verify(token, tolerance=1) else None
+
+
+def enrol_totp(
+    *, user: User, key: str, code: str, request: HttpRequest | None = None
+) -> TOTPDevice | None:
+    """Save an authenticator app once the user proves it shows the right codes."""
+    step = check_totp_code(key=key, code=code)
+    if step is None:
+        return None
+    with transaction.atomic():
+        device = TOTPDevice.objects.create(
+            user=user, name=str(_("Authenticator app")), key=key, confirmed=True, last_t=step
+        )
+        record_event(
+            action=AuditEvent.Action.MFA_ENROLLED,
+            actor=user,
+            target=device,
+            data={"method": Method.TOTP},
+            request=request,
+        )
+    return device
+
+
+# --- recovery codes --------------------------------------------------------------------
+
+
+def generate_recovery_codes(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """Replace the user's recovery codes with new single-use ones, returned to show once."""
+    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODE_COUNT)]
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(
+            user=user, name=str(_("Recovery codes")), confirmed=True
+        )
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        record_event(
+            action=AuditEvent.Action.MFA_ENROLLED,
+            actor=user,
+            target=device,
+            data={"method": Method.RECOVERY},
+            request=request,
+        )
+    return codes
+
+
+# --- removal -----------------------------------------------------------------------------
+
+
+def record_enrolment(*, user: User, device: Device, request: HttpRequest | None = None) -> None:
+    """Audit a method enrolled by a third-party flow (the passkey registration)."""
+    record_event(
+        action=AuditEvent.Action.MFA_ENROLLED,
+        actor=user,
+        target=device,
+        data={"method": METHOD_OF_MODEL[type(device)]},
+        request=request,
+    )
+
+
+def remove_method(*, user: User, device: Device, request: HttpRequest | None = None) -> None:
+    """Remove an authenticator app, a passkey or the recovery codes (never the phone).
+
+    The phone is required by the CPMS gate; it is replaced, not removed.
+    """
+    method = METHOD_OF_MODEL[type(device)]
+    if method == Method.SMS or device.user_id != user.pk:
+        raise TwoFactorError(_("This method cannot be removed here."))
+    with transaction.atomic():
+        record_event(
+            action=AuditEvent.Action.MFA_REMOVED,
+            actor=user,
+            target=device,
+            data={"method": method},
+            request=request,
+        )
+        device.delete()

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "accounts",
     "access_requests",
     "preferences",
+    "reports",
     "cpms_portal",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("cpms/", views.cpms_home, name="cpms-home"),
+    path("cpms/reports/", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("security/", include("accounts.two_factor.urls")),

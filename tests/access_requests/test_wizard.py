@@ -452,6 +452,7 @@ def test_confirmation_page_tells_what_comes_next(client, user, de40, profiles):
     response = client.get(recap_post(client, de40, profiles["HP"])["Location"])
     body = text(response)
     assert "2-3 days" in body and "SMS" in body and "mobile phone" in body
+    assert f'href="{reverse("two_factor:phone")}">Add your mobile phone number now' in body
 
 
 # --- Tampered URLs ------------------------------------------------------------------------

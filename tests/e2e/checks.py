@@ -204,10 +204,27 @@ _LAYOUT_JS = """() => {
     const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
         + ' "' + (el.innerText || el.value || el.name || el.getAttribute('aria-label') || '')
             .trim().slice(0, 40) + '"';
+    // What a scrolling or clipping ancestor hides is not on the screen.
+    const clip = el => {
+        let box = {left: -Infinity, top: -Infinity, right: Infinity, bottom: Infinity};
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const style = getComputedStyle(a);
+            if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+            const b = a.getBoundingClientRect();
+            box = {left: Math.max(box.left, b.left), top: Math.max(box.top, b.top),
+                   right: Math.min(box.right, b.right), bottom: Math.min(box.bottom, b.bottom)};
+        }
+        return box;
+    };
     // One rectangle per line box: a link that wraps does not "cover" its neighbours.
-    const items = [...document.querySelectorAll(selector)].filter(shown).map(el => ({
-        el, rects: [...el.getClientRects()].filter(r => r.width > 2 && r.height > 2),
-    }));
+    const items = [...document.querySelectorAll(selector)].filter(shown).map(el => {
+        const box = clip(el);
+        const rects = [...el.getClientRects()].map(r => ({
+            left: Math.max(r.left, box.left), top: Math.max(r.top, box.top),
+            right: Math.min(r.right, box.right), bottom: Math.min(r.bottom, box.bottom),
+        })).filter(r => r.right - r.left > 2 && r.bottom - r.top > 2);
+        return {el, rects};
+    });
     const overlaps = [];
     for (let i = 0; i < items.length; i++) {
         for (let j = i + 1; j < items.length; j++) {
@@ -221,8 +238,10 @@ _LAYOUT_JS = """() => {
     }
     const wide = [...document.querySelectorAll('body *')].filter(el => {
         const r = el.getBoundingClientRect();
-        return shown(el) && r.right > window.innerWidth + 1 && r.width > 2
-            && getComputedStyle(el).position !== 'fixed';
+        const position = getComputedStyle(el).position;
+        // An absolutely placed element escapes the clipping of a static ancestor.
+        const right = position === 'absolute' ? r.right : Math.min(r.right, clip(el).right);
+        return shown(el) && right > window.innerWidth + 1 && position !== 'fixed';
     }).slice(0, 5).map(describe);
     return {
         scrollWidth: document.documentElement.scrollWidth,

@@ -38,3 +38,8 @@ if not REDIS_URL:
 # The portal hashes as in production; it also accepts the quick hashes of the
 # users that a test creates directly (tests/conftest.py).
 PASSWORD_HASHERS = [*PASSWORD_HASHERS, "django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A person waits a minute before asking for another SMS; the journey sends one to
+# verify the phone and the next to log in within seconds. The wait itself is
+# tested in tests/accounts.
+CPMS_SMS_RESEND_COOLDOWN_SECONDS = 1

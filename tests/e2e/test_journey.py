@@ -1,7 +1,6 @@
 """The clinician's whole journey in the browser, as a person goes through it.
 
-Each step finds the page's controls by their visible labels and roles, and
-every page on the way passes check_page (axe, the Nu Html Checker, layout at
+Every page on the way passes check_page (axe, the Nu Html Checker, layout at
 desktop and phone size); the screenshots of the README come from here.
 """
 
@@ -10,64 +9,74 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from access_requests.models import AccessRequest, Membership
 from accounts.models import User
+from tests.e2e import steps
 from tests.e2e.checks import check_page
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "Hepatology-Board-2026!"
 EMAIL = "anna.weber@uke.example.de"
+ADMIN = "admin@rare-liver.eu"
+PHONE = "+49 1512 3456789"
 
 
-def sign_up(page, portal, *, email: str = EMAIL, check=lambda page, name: None) -> None:
-    """Create an account, open the verification e-mail and choose the password."""
-    page.goto("/")
-    check(page, "01-landing")
-    page.get_by_role("link", name="click here").first.click()
-
-    expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
-    page.get_by_label("First name").fill("Anna")
-    page.get_by_label("Last name").fill("Weber")
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_label("Confirm e-mail").fill(email)
-    page.get_by_label("E-mail language").select_option(label="English (en)")
-    # A person ticks the box by its label (ALTCHA draws its tick over the input).
-    page.get_by_text("I'm not a robot").click()
-    expect(page.get_by_text("Verified", exact=True)).to_be_visible()
-    page.get_by_label("By checking this box").check()
-    check(page, "02-signup")
-    page.get_by_role("button", name="Create an account").click()
-
-    expect(page.get_by_role("heading", level=1)).to_contain_text("e-mail")
-    check(page, "03-verification-sent")
-
-    mail = portal.wait_for_mail(to=email)
-    link = next(url for url in mail.links() if "/confirm-email/" in url)
-    page.goto(link)
-    check(page, "04-verify-email")
-    page.get_by_role("button", name="Verify my e-mail address").click()
-
-    expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
-    check(page, "05-choose-password")
-    page.get_by_label("New Password", exact=True).fill(PASSWORD)
-    page.get_by_label("New Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Save the password").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
-def log_in_with_password(page, *, email: str = EMAIL, check=lambda page, name: None) -> None:
-    page.goto("/accounts/login/")
-    check(page, "06-login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def test_a_clinician_creates_an_account_and_logs_in(page, portal):
-    sign_up(page, portal, check=check_page)
-    user = User.objects.get(email=EMAIL)
-    assert user.has_usable_password()
-
-    log_in_with_password(page, check=check_page)
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_data):
+    page = new_page()
+    steps.sign_up(
+        page, portal, email=EMAIL, first_name="Anna", last_name="Weber", check=check_page
+    )
+    assert User.objects.get(email=EMAIL).has_usable_password()
+    steps.log_in_with_password(page, email=EMAIL, check=check_page)
     check_page(page, "07-after-login")
+
+    steps.request_access(page, comment="Hepatologist at the UKE.", check=check_page)
+    assert AccessRequest.objects.get(user__email=EMAIL).status == "submitted"
+    steps.add_mobile_phone(page, portal, number=PHONE, check=check_page)
+    assert User.objects.get(email=EMAIL).has_verified_phone()
+
+    steps.network_administrator(email=ADMIN)
+    steps.admin_decides(
+        new_page(), admin_email=ADMIN, applicant=EMAIL, approve=True, check=check_page
+    )
+    membership = Membership.objects.active().get(user__email=EMAIL)
+    assert (membership.institution.code, membership.profile.code) == ("DE40", "HP")
+    assert "approved" in portal.wait_for_mail(to=EMAIL).body.lower()
+
+    clinician = new_page()  # another day, a new browser session
+    steps.log_in_with_password(clinician, email=EMAIL, check=steps.no_check)
+    steps.pass_the_sms_challenge(clinician, portal, number=PHONE, check=check_page)
+    expect(clinician).to_have_url(re.compile(r"/cpms/$"))
+    expect(clinician.get_by_text("DE40")).to_be_visible()
+    check_page(clinician, "50-cpms-home")
+
+
+def test_a_rejected_request_shows_the_reason_to_the_clinician(
+    new_page, portal, reference_data, log_in
+):
+    page = new_page()
+    clinician = UserFactory(email="rejected@hospital.example.eu")
+    log_in(page, clinician)
+    steps.request_access(page, check=steps.no_check)
+    steps.network_administrator(email=ADMIN)
+    reason = "DE40 does not list you among its hepatologists."
+
+    steps.admin_decides(
+        new_page(),
+        admin_email=ADMIN,
+        applicant=clinician.email,
+        approve=False,
+        reason=reason,
+        check=check_page,
+    )
+
+    assert AccessRequest.objects.get(user=clinician).status == "rejected"
+    assert not Membership.objects.filter(user=clinician).exists()
+    assert reason in portal.wait_for_mail(to=clinician.email).body
+    page.goto("/requests/")
+    row = page.get_by_role("row").filter(has_text="DE40")
+    expect(row).to_contain_text("Rejected")
+    expect(row).to_contain_text(reason)
+    check_page(page, "33-request-rejected")
+    expect(page).not_to_have_url(re.compile("login"))

@@ -6,12 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from access_requests.models import AccessRequest
+from tests.e2e import steps
 from tests.e2e.checks import check_page, tab_to
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
-
-INSTITUTION = "DE40 - Universitätsklinikum Hamburg-Eppendorf"
 
 
 @pytest.fixture
@@ -21,43 +20,14 @@ def clinician(portal, reference_data):
 
 def test_request_access_rare_liver_germany_de40_hp_through_the_four_steps(page, log_in, clinician):
     log_in(page, clinician)
-    page.goto("/requests/")
-    check_page(page, "20-requests-home")
 
-    page.get_by_role("link", name="please click here to request an access").click()
-    expect(page.get_by_role("heading", name="New application access")).to_be_visible()
-    check_page(page, "21-wizard-step1-application")
-    page.get_by_label("Select an application").select_option(label="CPMS")
-    page.get_by_role("button", name="Step 2").click()
+    steps.request_access(page, comment="Member of the liver board.", check=check_page)
 
-    expect(page.get_by_role("heading", name="Select your network")).to_be_visible()
-    check_page(page, "22-wizard-step2-network")
-    page.get_by_role("link", name="Open RARE-LIVER").click()
-    page.get_by_role("link", name="Open Germany").click()
-    page.get_by_label("Search:").fill("DE40")
-    page.get_by_role("button", name="Search", exact=True).click()
-    expect(page.get_by_role("heading", name="Select your institution")).to_be_visible()
-    expect(page.get_by_text("Showing 1 to 1 of 1 entries")).to_be_visible()
-    check_page(page, "23-wizard-step2-institution")
-    page.get_by_label(INSTITUTION).check()
-    page.get_by_role("button", name="Step 3").click()
-
-    expect(page).to_have_url(re.compile(r"/requests/new/profile/"))
-    check_page(page, "24-wizard-step3-profile")
-    page.get_by_label("HP", exact=True).check()
-    page.get_by_role("button", name="Step 4").click()
-
-    expect(page.get_by_role("heading", name="Summary")).to_be_visible()
-    check_page(page, "25-wizard-step4-recap")
-    page.get_by_label("Comments").fill("Hepatologist at the UKE, member of the liver board.")
-    page.get_by_role("button", name="Submit request access").click()
-
-    expect(page).to_have_url(re.compile(r"/requests/\d+/submitted/$"))
-    check_page(page, "26-request-submitted")
     request = AccessRequest.objects.get(user=clinician)
     assert request.status == AccessRequest.Status.SUBMITTED
     assert request.institution.code == "DE40"
     assert [p.code for p in request.profiles.all()] == ["HP"]
+    assert request.comment == "Member of the liver board."
 
 
 def test_the_wizard_can_be_completed_with_the_keyboard_alone(page, log_in, clinician):
@@ -77,7 +47,7 @@ def test_the_wizard_can_be_completed_with_the_keyboard_alone(page, log_in, clini
     tab_to(page, page.get_by_label("Search:"))
     page.keyboard.type("DE40")
     page.keyboard.press("Enter")
-    institution = page.get_by_label(INSTITUTION)
+    institution = page.get_by_label(steps.INSTITUTION)
     tab_to(page, institution)
     page.keyboard.press("Space")
     expect(institution).to_be_checked()

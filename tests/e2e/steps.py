@@ -59,11 +59,13 @@ def sign_up(page: Page, portal, *, email: str, first_name: str, last_name: str, 
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
-def log_in_with_password(page: Page, *, email: str, check: Check, name: str = "06-login"):
+def log_in_with_password(
+    page: Page, *, email: str, check: Check, name: str = "06-login", password: str = PASSWORD
+):
     page.goto("/accounts/login/")
     check(page, name)
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
@@ -132,6 +134,22 @@ def pass_the_sms_challenge(page: Page, portal, *, number: str, check: Check) -> 
     page.get_by_role("textbox", name="SMS text challenge").fill(code)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/security/challenge/"))
+
+
+def cpms_member(*, email: str, phone: str):
+    """A clinician with a verified mobile phone and an HP membership at DE40."""
+    from access_requests.models import AccessProfile
+    from tests.factories import MembershipFactory, SMSDeviceFactory, UserFactory
+
+    user = UserFactory(email=email, password=PASSWORD, mobile_phone=phone)
+    SMSDeviceFactory(user=user, number=phone)
+    institution = Organisation.objects.get(code="DE40", network__code="RARE-LIVER")
+    MembershipFactory(
+        user=user,
+        institution=institution,
+        profile=AccessProfile.objects.get(application=institution.application, code="HP"),
+    )
+    return user
 
 
 def network_administrator(*, network: str = "RARE-LIVER", email: str = "admin@rare-liver.eu"):

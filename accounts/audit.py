@@ -1,11 +1,14 @@
 """The one writer of the audit trail; every service calls it in its own transaction."""
 
+import logging
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from accounts.models import AuditEvent
+
+logger = logging.getLogger("cpms.audit")
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -32,7 +35,7 @@ def record_event(
     """Append one audit event; the caller's transaction makes it atomic with the change."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         action=action,
         actor=actor,
         target_type=target._meta.label_lower if target is not None else "",
@@ -41,3 +44,16 @@ def record_event(
         data=data or {},
         ip=ip or client_ip(request),
     )
+    # One log line per audit event, once it is committed (a rolled-back event never happened).
+    transaction.on_commit(lambda: logger.info("audit %s", action, extra=_log_fields(event)))
+    return event
+
+
+def _log_fields(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "audit_event_id": event.pk,
+        "action": event.action,
+        "actor_id": event.actor_id,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+    }

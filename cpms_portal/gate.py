@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from access_requests.models import Membership
 from access_requests.reference_data import CPMS_CODE
+from preferences.gate import PREFERENCES_URL_NAME, preferences_answered
 
 CPMS_URL_PREFIXES = ("/cpms/",)
 
@@ -56,11 +57,6 @@ def _is_second_factor_verified(request: HttpRequest) -> bool:
     return request.user.is_verified()  # set by django-otp's OTPMiddleware
 
 
-def _has_answered_preferences(request: HttpRequest) -> bool:
-    # The preferences issue replaces this step's predicate and page with its own.
-    return True
-
-
 REQUIREMENTS: list[Requirement] = [
     Requirement("login", _is_logged_in, lambda r: resolve_url(settings.LOGIN_URL)),
     # The access-requests home says "You don't have any User Profile for this
@@ -71,7 +67,8 @@ REQUIREMENTS: list[Requirement] = [
     Requirement(
         "second_factor", _is_second_factor_verified, lambda r: reverse("two_factor:challenge")
     ),
-    Requirement("preferences", _has_answered_preferences, lambda r: reverse("cpms-home")),
+    # "The first time you login, please choose the thematic areas of your expertise."
+    Requirement("preferences", preferences_answered, lambda r: reverse(PREFERENCES_URL_NAME)),
 ]
 
 

@@ -1,12 +1,22 @@
-"""Session lifetime: ended after SESSION_IDLE_TIMEOUT idle, and SESSION_COOKIE_AGE at most."""
+"""Session lifetime; request id and the request log line; the benchmarks' query counter.
 
+Sessions end after SESSION_IDLE_TIMEOUT idle, and SESSION_COOKIE_AGE at most.
+"""
+
+import logging
+import re
 import time
+import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from cpms_portal.logging import current_request_id
 
 AUTHENTICATED_AT_KEY = "_cpms_authenticated_at"
 LAST_ACTIVITY_KEY = "_cpms_last_activity"
@@ -52,3 +62,87 @@ class SessionTimeoutMiddleware:
         logout(request)
         messages.info(request, message)
         return self.get_response(request)
+
+
+logger = logging.getLogger("cpms.request")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A proxy's id is copied into every log line, so only a plain token is accepted.
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _incoming_request_id(request: HttpRequest) -> str | None:
+    if not settings.CPMS_TRUST_REQUEST_ID_HEADER:
+        return None
+    value = request.headers.get(REQUEST_ID_HEADER, "")
+    return value if _VALID_REQUEST_ID.fullmatch(value) else None
+
+
+class RequestLogMiddleware:
+    """Gives each request an id (the trusted proxy's ``X-Request-ID`` or a new one),
+    returns it in the response, and logs one line per request when it is done.
+
+    First in MIDDLEWARE, so that the duration covers every other middleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = _incoming_request_id(request) or uuid.uuid4().hex
+        request.request_id = request_id
+        token = current_request_id.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            duration_ms = (time.perf_counter() - started) * 1000
+            user_id = _user_id(request)
+            logger.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 1),
+                    "user_id": user_id,
+                    "request_id": request_id,
+                },
+            )
+            return response
+        finally:
+            current_request_id.reset(token)
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    # Only a user the request already loaded: logging must not cost a query.
+    # AuthenticationMiddleware caches the user here once something has read it.
+    user = request.__dict__.get("_cached_user")
+    if user is not None and user.is_authenticated:
+        return user.pk
+    return None
+
+
+class QueryCountMiddleware:
+    """Benchmarks only (``BENCH_ENDPOINTS=true``): the number of SQL queries a
+    request ran, in an ``X-SQL-Queries`` response header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-SQL-Queries"] = str(count)
+        return response

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cpms_portal.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -78,6 +79,12 @@ MIDDLEWARE = [
     "accounts.middleware.PrivacyAcknowledgementMiddleware",
     "cpms_portal.gate.CPMSGateMiddleware",
 ]
+
+# Benchmarks only (bench/run): a floor view at /bench/floor and an X-SQL-Queries
+# header on every response. Never in a real deployment.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+if BENCH_ENDPOINTS:
+    MIDDLEWARE.insert(1, "cpms_portal.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "cpms_portal.urls"
 WSGI_APPLICATION = "cpms_portal.wsgi.application"
@@ -188,6 +195,9 @@ ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms
 # A new address replaces the old one only once it is verified.
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
+# without it every user behind the proxy would share the proxy's address and its limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = ACCOUNT_TRUSTED_PROXY_COUNT
 
 # django-otp
 OTP_TOTP_ISSUER = "ERN CPMS"
@@ -254,10 +264,14 @@ if _EMAIL_URL:
         }
     }
 else:
+    # Production without EMAIL_URL uses Django's own default: SMTP on localhost:25.
     MAILERS = {
         "default": {
             "BACKEND": env.str(
-                "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+                "EMAIL_BACKEND",
+                default="django.core.mail.backends.smtp.EmailBackend"
+                if PRODUCTION
+                else "django.core.mail.backends.console.EmailBackend",
             )
         }
     }
@@ -308,10 +322,28 @@ if PRODUCTION:
 
 # --- Logging ---------------------------------------------------------------------
 
+# One line per request (logger cpms.request) and per audit event (cpms.audit),
+# each with the request id; JSON in production, readable lines in development.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+# X-Request-ID from the client is honoured only behind a trusted proxy that sets it.
+CPMS_TRUST_REQUEST_ID_HEADER = env.bool(
+    "TRUST_REQUEST_ID_HEADER", default=ACCOUNT_TRUSTED_PROXY_COUNT > 0
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "cpms_portal.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "cpms_portal.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("cpms/", views.cpms_home, name="cpms-home"),
+    path("cpms/preferences/", include("preferences.urls")),
     path("cpms/reports/", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
@@ -26,3 +27,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/floor", views.bench_floor, name="bench-floor"))

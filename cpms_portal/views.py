@@ -56,3 +56,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+@login_not_required
+@require_GET
+def bench_floor(request: HttpRequest) -> HttpResponse:
+    """Benchmarks only: the cheapest Django view, through the whole middleware stack."""
+    return HttpResponse(b"ok", content_type="text/plain")

@@ -136,6 +136,7 @@ class AccessRequestFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     institution = factory.SubFactory(InstitutionFactory)
@@ -143,6 +144,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     profile = factory.SubFactory(
         AccessProfileFactory, application=factory.SelfAttribute("..institution.application")
     )
+
+    @factory.post_generation
+    def answered(self, create, extracted, **kwargs):
+        """``answered=True``: the member has answered the network's preferences ("None"),
+        the last step of the CPMS gate."""
+        if create and extracted:
+            Expertise.objects.get_or_create(
+                user=self.user, network=self.network, defaults={"is_none": True}
+            )
 
 
 class ThematicAreaFactory(factory.django.DjangoModelFactory):

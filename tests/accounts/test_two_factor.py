@@ -23,7 +23,7 @@ CHALLENGE = "/security/challenge/"
 def member(client):
     """A CPMS member with a verified phone, logged in with the password only."""
     device = SMSDeviceFactory(number="+32470123456")
-    MembershipFactory(user=device.user)
+    MembershipFactory(user=device.user, answered=True)
     client.force_login(device.user)
     return device.user
 

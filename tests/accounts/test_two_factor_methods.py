@@ -29,7 +29,7 @@ CHALLENGE = "/security/challenge/"
 def member(client):
     """A CPMS member whose session passed the SMS challenge."""
     device = SMSDeviceFactory()
-    MembershipFactory(user=device.user)
+    MembershipFactory(user=device.user, answered=True)
     client.force_login(device.user)
     pass_sms_challenge(client)
     return device.user

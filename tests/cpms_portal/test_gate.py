@@ -27,7 +27,7 @@ NEXT = quote(ASKED, safe="")
 def make_verified_member(client):
     """A member past every step: membership, verified phone, SMS code entered."""
     device = SMSDeviceFactory()
-    membership = MembershipFactory(user=device.user)
+    membership = MembershipFactory(user=device.user, answered=True)
     client.force_login(device.user)
     pass_sms_challenge(client)
     return membership
@@ -82,7 +82,8 @@ def test_a_new_user_walks_every_step_in_order_and_lands_on_the_page_asked_for(cl
         reverse("two_factor:phone-verify"), {"code": last_sms_code(), "next": ASKED}
     )
     assert response["Location"] == ASKED
-    assert client.get(ASKED).status_code == HTTPStatus.OK
+    # (Only the preferences, step 5, are left.)
+    assert client.get(ASKED)["Location"].startswith(reverse("preferences:update"))
 
     # 4. At the next login: no second factor in this session, the challenge page, then back.
     client.logout()
@@ -93,7 +94,14 @@ def test_a_new_user_walks_every_step_in_order_and_lands_on_the_page_asked_for(cl
     response = pass_sms_challenge(client, ASKED)
     assert response["Location"] == ASKED
 
-    # 5. Preferences: passes until the preferences issue plugs in its page.
+    # 5. Preferences, the first time only: the thematic areas, then the page asked for.
+    response = client.get(ASKED)
+    assert response["Location"] == f"{reverse('preferences:update')}?next={NEXT}"
+    page = client.get(response["Location"]).content.decode()
+    assert "please choose the thematic areas of your expertise" in page
+    network = user.memberships.get().network
+    response = client.post(response["Location"], {f"ern{network.pk}-none": "on", "next": ASKED})
+    assert response["Location"] == ASKED
     response = client.get(ASKED)
     assert response.status_code == HTTPStatus.OK
     assert "Start working with the CPMS!" in response.content.decode()

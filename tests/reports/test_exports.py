@@ -269,3 +269,15 @@ def test_admin_actions_export_the_selection_from_the_changelist(admin_client, kn
     response = export_members_xlsx(membership_admin, request, selection)
     assert [row[1] for row in read_xlsx(response)[1:]] == ["engel@hospital.example.eu"]
     assert [e.data["source"] for e in export_events()] == ["admin", "admin"]
+
+
+def test_membership_changelist_offers_the_export_actions(admin_client, known):
+    url = reverse("admin:access_requests_membership_changelist")
+    page = admin_client.get(url).content.decode()
+    assert "export_members_csv" in page and "export_members_xlsx" in page
+    selected = list(Membership.objects.filter(user=known.h2).values_list("pk", flat=True))
+    response = admin_client.post(
+        url, {"action": "export_members_csv", "_selected_action": selected}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert [row[1] for row in read_csv(response)[1:]] == ["engel@hospital.example.eu"]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from tests.factories import MembershipFactory, SMSDeviceFactory
+from tests.factories import ExpertiseFactory, MembershipFactory, SMSDeviceFactory
 from tests.reports.conftest import enter_cpms
 
 REPORT = reverse("reports:network", args=["RARE-LIVER"])
@@ -50,6 +50,7 @@ def test_members_without_a_report_profile_get_404(client, known, who):
 
 
 def test_a_coordinator_of_another_network_gets_404(client, known):
+    ExpertiseFactory(user=known.eye_coordinator, network=known.eye, is_none=True)  # gate step 5
     enter_cpms(client, known.eye_coordinator)
     assert client.get(REPORT).status_code == HTTPStatus.NOT_FOUND
     assert client.get(export_url("xlsx")).status_code == HTTPStatus.NOT_FOUND
@@ -103,6 +104,7 @@ def test_dispatcher_sees_the_kpis_but_no_export(client, known):
 
 
 def test_researcher_sees_suppressed_aggregates_and_no_identity(client, known):
+    ExpertiseFactory(user=known.researcher, network=known.rl, is_none=True)  # gate step 5
     enter_cpms(client, known.researcher)
     response = client.get(REPORT, MARCH_QUERY)
     assert response.status_code == HTTPStatus.OK
@@ -114,7 +116,8 @@ def test_researcher_sees_suppressed_aggregates_and_no_identity(client, known):
     assert cell(body, "Rejected") == "&lt;5"
     assert cell(body, "Decisions") == "&lt;5"
     assert cell(body, "Median") == "—"
-    assert cell(body, "Share who answered the preferences") == "—"
+    # The researcher answered to pass the gate: 5 answers of 6 is not a small count.
+    assert cell(body, "Share who answered the preferences") == "83.3 %"
     for person in (known.coordinator, known.dispatcher, known.h1, known.h2, known.h3):
         assert person.last_name not in body
         assert person.email not in body
@@ -156,8 +159,10 @@ def test_report_page_runs_a_bounded_number_of_queries(
 
 def test_superuser_may_export_any_network(client, known, django_user_model):
     admin = django_user_model.objects.create_superuser("root@example.eu", "x", first_name="R")
-    # The gate asks a superuser, too, for a membership and a second factor.
-    MembershipFactory(user=admin, institution=known.de40, profile=known.profiles["HP"])
+    # The gate asks a superuser, too, for a membership, a second factor and preferences.
+    MembershipFactory(
+        user=admin, institution=known.de40, profile=known.profiles["HP"], answered=True
+    )
     SMSDeviceFactory(user=admin)
     enter_cpms(client, admin)
     response = client.get(export_url("csv", "ERN-EYE"))

@@ -1,0 +1,340 @@
+"""Drive a running portal from a separate process and print the benchmark table.
+
+Started by bench/run with the server's environment (DATABASE_URL, REDIS_URL,
+PRODUCTION...), which it needs only to prepare: it picks a member of the
+synthetic volume, makes an administrator, and opens their sessions directly
+in the session store (with the second factor marked as passed), so that pages
+are measured whatever the login flow looks like. Everything it measures goes
+over HTTP to gunicorn on 127.0.0.1.
+
+To add a page, add a line to PAGES: (name, path, who) where who is "" (no
+login), "member" or "admin". A page that answers 404 on this build is listed
+as absent, not measured.
+"""
+
+import multiprocessing
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpms_portal.settings")
+
+PAGES: list[tuple[str, str, str]] = [
+    ("landing page", "/", ""),
+    ("login page", "/accounts/login/", ""),
+    ("CPMS home", "/cpms/", "member"),
+    ("request list", "/requests/", "member"),
+    ("wizard 1 application", "/requests/new/", "member"),
+    ("wizard 2 organisation", "/requests/new/organisation/", "member"),
+    ("wizard 3 profile", "/requests/new/profile/", "member"),
+    ("wizard 4 recap", "/requests/new/recap/", "member"),
+    ("directory search", "/cpms/preferences/directory/?q=muller", "member"),
+    ("preferences", "/cpms/preferences/", "member"),
+    ("admin queue", "/admin/access_requests/accessrequest/?status__exact=submitted", "admin"),
+    ("admin members", "/admin/access_requests/membership/", "admin"),
+]
+FLOOR_PATH = "/bench/floor"
+SEQUENTIAL_REQUESTS = 40  # at 1 client
+CONCURRENT_CLIENTS = 20
+REQUESTS_PER_CLIENT = 10  # at 20 clients: 200 requests
+# Each phase of a page stops after this long (a slow page gets fewer samples), so the
+# whole run stays within minutes whatever the pages cost.
+PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "15"))
+LOGIN_SECONDS = float(os.environ.get("BENCH_LOGIN_SECONDS", "20"))
+HASH_SECONDS = 4.0
+CORES = os.cpu_count() or 1
+
+import django  # noqa: E402
+
+django.setup()
+
+from allauth.account.models import EmailAddress  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.auth.hashers import get_hasher  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from httpclient import Client, Response, percentile  # noqa: E402
+
+from access_requests.models import Membership  # noqa: E402
+from accounts.models import SMSDevice, User  # noqa: E402
+from cpms_portal.management.commands.generate_volume import (  # noqa: E402
+    DEFAULT_PASSWORD,
+    EMAIL_DOMAIN,
+)
+from preferences.models import Expertise  # noqa: E402
+
+ADMIN_EMAIL = "bench-admin@bench.example.eu"
+
+
+# --- preparation (database, not HTTP) ----------------------------------------------------
+
+
+def _ensure_second_factor(user: User) -> SMSDevice:
+    device = SMSDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = SMSDevice.objects.create(user=user, name="Mobile phone", number="+32460999999")
+    return device
+
+
+def _open_session(user: User) -> dict[str, str]:
+    """A logged-in session with the second factor passed, as after a full login."""
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[DEVICE_ID_SESSION_KEY] = _ensure_second_factor(user).persistent_id
+    store.save()
+    return {settings.SESSION_COOKIE_NAME: store.session_key}
+
+
+def _answer_preferences(user: User) -> None:
+    networks = Membership.objects.active().filter(user=user).values_list("network", flat=True)
+    for network in set(networks):
+        Expertise.objects.get_or_create(user=user, network_id=network, defaults={"is_none": True})
+
+
+def prepare() -> dict[str, dict[str, str]]:
+    members = (
+        User.objects.filter(email__endswith=EMAIL_DOMAIN, is_staff=False)
+        .annotate(n=Count("memberships", filter=Q(memberships__status="active")))
+        .order_by("-n", "pk")
+    )
+    member = members.first()
+    if member is None:
+        raise SystemExit("No synthetic volume: run generate_volume first (bench/run does).")
+    _answer_preferences(member)
+    admin = User.objects.filter(email=ADMIN_EMAIL).first()
+    if admin is None:
+        admin = User.objects.create_superuser(
+            ADMIN_EMAIL, None, first_name="Bench", last_name="Admin"
+        )
+    EmailAddress.objects.get_or_create(
+        user=admin, email=ADMIN_EMAIL, defaults={"verified": True, "primary": True}
+    )
+    print(
+        f"Member: {member.email} ({member.n} active memberships); administrator: superuser.",
+        flush=True,
+    )
+    return {"": {}, "member": _open_session(member), "admin": _open_session(admin)}
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+def run_clients(
+    clients: int, requests_each: int, make: Callable[[], Client], path: str
+) -> tuple[list[float], list[Response]]:
+    """Each client thread sends its requests one after the other; all threads at once."""
+    latencies: list[float] = []
+    failures: list[Response] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+
+    deadline = [0.0]
+
+    def worker() -> None:
+        client = make()
+        if start.wait() == 0:
+            deadline[0] = time.perf_counter() + PHASE_SECONDS
+        for i in range(requests_each):
+            if i and time.perf_counter() > deadline[0]:
+                break
+            try:
+                response = client.get(path)
+            except OSError as exc:  # a timeout counts as a failure, not a crash
+                response = Response(599, {}, str(exc), client.timeout)
+            with lock:
+                latencies.append(response.seconds * 1000)
+                if response.status >= 400:
+                    failures.append(response)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures
+
+
+def measure(base_url: str, path: str, cookies: dict[str, str]) -> dict[str, float]:
+    def make() -> Client:
+        return Client(base_url, behind_tls_proxy=True, cookies=dict(cookies))
+
+    warm = make()
+    for _ in range(2):
+        warm.get(path)
+    one, _ = run_clients(1, SEQUENTIAL_REQUESTS, make, path)
+    started = time.perf_counter()
+    many, failures = run_clients(CONCURRENT_CLIENTS, REQUESTS_PER_CLIENT, make, path)
+    elapsed = time.perf_counter() - started
+    return {
+        "p50_1": statistics.median(one),
+        "p95_1": percentile(one, 95),
+        "p50_20": statistics.median(many),
+        "p95_20": percentile(many, 95),
+        "rps_20": len(many) / elapsed,
+        "samples": len(one) + len(many),
+        "errors": len(failures),
+    }
+
+
+def _hash_for(seconds: float) -> int:
+    hasher, n, until = get_hasher(), 0, time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        hasher.encode("bench-password-to-hash", hasher.salt())
+        n += 1
+    return n
+
+
+def measure_hashing() -> tuple[str, float, float]:
+    """One hash alone (ms), and hashes per second per core with every core hashing."""
+    hasher = get_hasher()
+    times = []
+    for _ in range(15):
+        started = time.perf_counter()
+        hasher.encode("bench-password-to-hash", hasher.salt())
+        times.append((time.perf_counter() - started) * 1000)
+    with multiprocessing.Pool(CORES) as pool:
+        counts = pool.map(_hash_for, [HASH_SECONDS] * CORES)
+    params = ""
+    if hasattr(hasher, "memory_cost"):
+        params = f"m={hasher.memory_cost} KiB, t={hasher.time_cost}, p={hasher.parallelism}"
+    label = f"{hasher.algorithm} ({params})" if params else hasher.algorithm
+    return label, statistics.median(times), sum(counts) / HASH_SECONDS / CORES
+
+
+def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str]:
+    """Full password logins (page, POST, redirect) by many users for LOGIN_SECONDS."""
+    emails = list(
+        User.objects.filter(email__endswith=EMAIL_DOMAIN, is_staff=False)
+        .order_by("pk")
+        .values_list("email", flat=True)[:20000]
+    )
+    counter = iter(range(len(emails)))
+    lock = threading.Lock()
+    done, failed, sample = [0], [0], [""]
+    until = [0.0]
+
+    def worker() -> None:
+        while time.perf_counter() < until[0]:
+            with lock:
+                i = next(counter)
+            # Each login comes from its own address, as real users behind the proxy do
+            # (allauth limits logins per address).
+            client = Client(
+                base_url,
+                behind_tls_proxy=True,
+                forwarded_for=f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+            )
+            try:
+                final = client.login(emails[i], DEFAULT_PASSWORD)
+                ok = final.status == 200 and 'name="password"' not in final.body
+            except RuntimeError as exc:
+                ok, final = False, None
+                sample[0] = str(exc)
+            with lock:
+                if ok:
+                    done[0] += 1
+                else:
+                    failed[0] += 1
+                    if final is not None and not sample[0]:
+                        sample[0] = f"HTTP {final.status}"
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    until[0] = started + LOGIN_SECONDS
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return done[0] / elapsed, done[0], failed[0], sample[0]
+
+
+def probe(base_url: str, path: str, cookies: dict[str, str]) -> Response:
+    return Client(base_url, behind_tls_proxy=True, cookies=dict(cookies)).get(path)
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+def main() -> int:
+    base_url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8107"
+    workers = os.environ.get("GUNICORN_WORKERS", "?")
+    sessions = prepare()
+    counts = {
+        "users": User.objects.count(),
+        "memberships": Membership.objects.count(),
+    }
+    print(
+        f"Server {base_url}: gunicorn {workers} sync workers on {CORES} cores, "
+        f"{counts['users']} users, {counts['memberships']} memberships; "
+        f"client: this process, {CONCURRENT_CLIENTS} threads max.\n",
+        flush=True,
+    )
+
+    floor = measure(base_url, FLOOR_PATH, {})
+    floor_sql = probe(base_url, FLOOR_PATH, {}).headers.get("x-sql-queries", "?")
+
+    label, hash_ms, hashes_per_core = measure_hashing()
+    login_clients = 2 * CORES
+    rate, _ok, failed, why = measure_logins(base_url, login_clients)
+    per_core = rate / CORES
+
+    print(f"Password hash {label}: {hash_ms:.1f} ms each; {hashes_per_core:.1f}/s per core")
+    print(
+        f"Full logins (GET page, POST, follow redirect; {login_clients} clients, "
+        f"{LOGIN_SECONDS:.0f} s): {rate:.1f}/s = {per_core:.1f}/s per core = "
+        f"{100 * per_core / hashes_per_core:.0f}% of hashing alone"
+        + (f"; {failed} failed ({why})" if failed else "")
+    )
+    print()
+    header = (
+        f"{'page':24} {'who':6} {'HTTP':>4} {'SQL':>4} | {'1 client p50':>12} {'p95':>7} | "
+        f"{'20 clients p50':>14} {'p95':>7} {'req/s':>6} | {'x floor':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+
+    def row(name: str, who: str, status: str, sql: str, m: dict[str, float]) -> None:
+        ratio = m["p50_1"] / floor["p50_1"]
+        errors = f"  ({int(m['errors'])} errors)" if m["errors"] else ""
+        left = f"{name:24} {who or '-':6} {status:>4} {sql:>4}"
+        one = f"{m['p50_1']:9.1f} ms {m['p95_1']:7.1f}"
+        many = f"{m['p50_20']:11.1f} ms {m['p95_20']:7.1f} {m['rps_20']:6.0f}"
+        print(f"{left} | {one} | {many} | {ratio:6.1f}x{errors}", flush=True)
+
+    row("floor (/bench/floor)", "", "200", floor_sql, floor)
+    absent = []
+    for name, path, who in PAGES:
+        first = probe(base_url, path, sessions[who])
+        if first.status == 404:
+            absent.append(name)
+            continue
+        row(
+            name,
+            who,
+            str(first.status),
+            first.headers.get("x-sql-queries", "?"),
+            measure(base_url, path, sessions[who]),
+        )
+    print("-" * len(header))
+    print(
+        "Latencies in ms as the client saw them (one TCP connection per request); "
+        f"each phase stops after {PHASE_SECONDS:.0f} s, so slow pages have fewer samples."
+    )
+    print("HTTP is the status of the page (3xx: the page redirects this user; measured as is).")
+    if absent:
+        print(f"Absent on this build (404), not measured: {', '.join(absent)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

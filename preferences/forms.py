@@ -1,0 +1,99 @@
+"""Forms of the preferences pages: they validate, services write."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from access_requests.models import Organisation
+from preferences.models import ThematicArea
+from preferences.services import ExpertiseAnswer
+
+
+class AreaCheckboxes(forms.CheckboxSelectMultiple):
+    option_inherits_attrs = True
+
+
+class ExpertiseForm(forms.Form):
+    """One network's table "ERN Thematic Areas" / "I'm a specialist in:"; "None" first."""
+
+    none = forms.BooleanField(
+        label=_("None"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"data-expertise": "none"}),
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("I'm a specialist in:"),
+        queryset=ThematicArea.objects.none(),
+        required=False,
+        widget=AreaCheckboxes(attrs={"data-expertise": "area"}),
+    )
+
+    def __init__(self, *args, network: Organisation, **kwargs):
+        kwargs.setdefault("prefix", f"ern{network.pk}")
+        super().__init__(*args, **kwargs)
+        self.network = network
+        self.fields["areas"].queryset = (
+            ThematicArea.objects.current().filter(network=network).order_by("position", "id")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        none, areas = cleaned.get("none"), cleaned.get("areas")
+        if none and areas:
+            raise forms.ValidationError(
+                _(
+                    "You ticked “None” and some thematic areas. Untick “None”, or untick "
+                    "the thematic areas."
+                ),
+                code="none_and_areas",
+            )
+        if "areas" in cleaned and not none and not areas:
+            raise forms.ValidationError(
+                _("Tick the thematic areas of your expertise, or “None”."),
+                code="no_answer",
+            )
+        return cleaned
+
+    def answer(self) -> ExpertiseAnswer:
+        return ExpertiseAnswer(
+            network=self.network,
+            areas=list(self.cleaned_data["areas"]),
+            is_none=self.cleaned_data["none"],
+        )
+
+
+class DirectorySearchForm(forms.Form):
+    """The GET form of the directory of experts; every field is optional."""
+
+    network = forms.ModelChoiceField(
+        label=_("Network"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("All my networks"),
+    )
+    area = forms.ModelChoiceField(
+        label=_("Thematic area"),
+        queryset=ThematicArea.objects.none(),
+        required=False,
+        empty_label=_("Any thematic area"),
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    institution = forms.CharField(label=_("Institution"), required=False, max_length=100)
+    name = forms.CharField(label=_("Name"), required=False, max_length=100)
+
+    def __init__(self, *args, networks, areas, countries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["network"].queryset = networks
+        self.fields["network"].label_from_instance = lambda n: n.label
+        self.fields["area"].queryset = areas
+        self.fields["area"].label_from_instance = lambda a: f"{a.network.code} — {a.name}"
+        self.fields["country"].choices = [("", _("Any country")), *countries]
+
+
+class DirectoryListingForm(forms.Form):
+    hidden = forms.BooleanField(
+        label=_("Hide me from the directory of experts"),
+        required=False,
+        help_text=_(
+            "Others can't find you in the directory and can't invite you to their panels."
+        ),
+    )

@@ -1,0 +1,192 @@
+"""Reads shared by the preferences pages and the CPMS gate."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+
+from access_requests.app_settings import app_settings as access_settings
+from access_requests.models import Membership, Organisation
+from accounts.models import User
+from preferences.models import Expertise, ThematicArea
+
+
+def member_networks(user: User) -> QuerySet[Organisation]:
+    """The CPMS networks in which the user holds at least one active membership, by code."""
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.NETWORK,
+        application__code=access_settings.CPMS_APPLICATION_CODE,
+        pk__in=Membership.objects.active().filter(user=user).values("network_id"),
+    ).order_by(Lower("code"), "pk")
+
+
+def networks_missing_answers(user: User) -> QuerySet[Organisation]:
+    """The member's active networks for which no answer ("None" included) is recorded."""
+    return member_networks(user).exclude(
+        Exists(Expertise.objects.filter(user=user, network=OuterRef("pk")))
+    )
+
+
+@dataclass
+class NetworkPreferences:
+    """What the preferences page shows for one network."""
+
+    network: Organisation
+    areas: list[ThematicArea]
+    expertise: Expertise | None
+    retired_areas: list[ThematicArea] = field(default_factory=list)
+
+
+def preferences_of(user: User) -> list[NetworkPreferences]:
+    """Per active network: its current areas in order, the member's answer, and the
+    retired areas still on that answer (history)."""
+    networks = list(
+        member_networks(user).prefetch_related(
+            Prefetch(
+                "thematic_areas",
+                queryset=ThematicArea.objects.current().order_by("position", "id"),
+                to_attr="current_areas",
+            )
+        )
+    )
+    answers = {
+        e.network_id: e
+        for e in Expertise.objects.filter(user=user, network__in=networks).prefetch_related(
+            Prefetch("areas", queryset=ThematicArea.objects.order_by("position", "id"))
+        )
+    }
+    result = []
+    for network in networks:
+        expertise = answers.get(network.pk)
+        retired = (
+            [a for a in expertise.areas.all() if a.retired_at is not None] if expertise else []
+        )
+        result.append(
+            NetworkPreferences(
+                network=network,
+                areas=network.current_areas,
+                expertise=expertise,
+                retired_areas=retired,
+            )
+        )
+    return result
+
+
+def is_listed(user: User) -> bool:
+    """Members appear in the directory unless they chose to hide themselves."""
+    return not User.objects.filter(pk=user.pk, directory_listing__hidden=True).exists()
+
+
+def directory_areas(networks) -> QuerySet[ThematicArea]:
+    """The current areas that the directory can be searched by."""
+    return (
+        ThematicArea.objects.current()
+        .filter(network__in=networks)
+        .select_related("network")
+        .order_by(Lower("network__code"), "position", "id")
+    )
+
+
+def directory_countries(networks) -> list[tuple[str, str]]:
+    """(ISO code, name) of the countries of the given networks, by name."""
+    rows = (
+        Organisation.objects.filter(kind=Organisation.Kind.COUNTRY, network__in=networks)
+        .exclude(country_code="")
+        .order_by()
+        .values_list("country_code", "name")
+        .distinct()
+    )
+    return sorted(set(rows), key=lambda row: (row[1], row[0]))
+
+
+def search_experts(
+    *,
+    viewer_networks,
+    network: Organisation | None = None,
+    area: ThematicArea | None = None,
+    country: str = "",
+    institution: str = "",
+    name: str = "",
+) -> QuerySet[User]:
+    """Listed, active members of the viewer's networks matching every criterion given.
+
+    Only what lies in ``viewer_networks`` is matched and prefetched, so nobody sees a
+    network of which they are not an active member. The prefetches keep the number of
+    queries per page fixed: ``memberships_shown`` and ``expertise_shown`` on each user.
+    """
+    networks = [network] if network is not None else viewer_networks
+    memberships = Membership.objects.active().filter(user=OuterRef("pk"), network__in=networks)
+    if country:
+        memberships = memberships.filter(institution__country_code=country)
+    if institution:
+        memberships = memberships.filter(
+            Q(institution__name__icontains=institution)
+            | Q(institution__code__icontains=institution)
+        )
+    users = User.objects.filter(is_active=True).filter(Exists(memberships))
+    users = users.exclude(directory_listing__hidden=True)
+    if area is not None:
+        users = users.filter(
+            Exists(
+                Expertise.objects.filter(
+                    user=OuterRef("pk"), areas=area, network__in=viewer_networks
+                )
+            )
+        )
+    for term in name.split():
+        users = users.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
+    shown_memberships = (
+        Membership.objects.active()
+        .filter(network__in=viewer_networks)
+        .select_related("network", "institution", "institution__parent", "profile")
+        .order_by("network__code", "institution__code", "profile__position", "pk")
+    )
+    shown_expertise = (
+        Expertise.objects.filter(network__in=viewer_networks)
+        .select_related("network")
+        .prefetch_related(
+            Prefetch(
+                "areas",
+                queryset=ThematicArea.objects.current().order_by("position", "id"),
+                to_attr="current_areas",
+            )
+        )
+        .order_by("network__code")
+    )
+    return users.order_by(Lower("last_name"), Lower("first_name"), "pk").prefetch_related(
+        Prefetch("memberships", queryset=shown_memberships, to_attr="memberships_shown"),
+        Prefetch("expertise", queryset=shown_expertise, to_attr="expertise_shown"),
+    )
+
+
+@dataclass
+class ExpertRow:
+    """One line of the directory: a member as the viewer may see them."""
+
+    user: User
+    institutions: list[str]
+    countries: list[str]
+    profiles: list[str]
+    expertise: list[Expertise]
+
+
+def _unique(values) -> list:
+    return list(dict.fromkeys(values))
+
+
+def expert_rows(experts) -> list[ExpertRow]:
+    """Rows of a page of ``search_experts`` (no further query: all is prefetched)."""
+    return [
+        ExpertRow(
+            user=user,
+            institutions=_unique(
+                f"{m.institution.label} ({m.network.code})" for m in user.memberships_shown
+            ),
+            countries=_unique(m.institution.parent.name for m in user.memberships_shown),
+            profiles=_unique(
+                f"{m.profile.name} ({m.network.code})" for m in user.memberships_shown
+            ),
+            expertise=user.expertise_shown,
+        )
+        for user in experts
+    ]

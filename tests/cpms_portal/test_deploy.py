@@ -1,0 +1,274 @@
+"""Production settings, request ids, JSON logs, and the deployment files."""
+
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.audit import record_event
+from accounts.models import AuditEvent
+from cpms_portal.logging import JsonFormatter, RequestIdFilter, current_request_id
+from tests.factories import UserFactory
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "LOG_FORMAT", "BENCH_ENDPOINTS", "EMAIL_BACKEND"}
+    }
+    env.update(
+        PRODUCTION="true",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="cpms.example.eu",
+        **extra,
+    )
+    return env
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_any_warning():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_logs_json_by_default():
+    result = run_manage(
+        "shell",
+        "-c",
+        "import logging; from django.conf import settings; "
+        "print(settings.LOG_FORMAT); logging.getLogger('cpms.test').warning('hello')",
+        env=production_env(),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "json" in result.stdout.splitlines()
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "hello" and line["logger"] == "cpms.test"
+
+
+def test_trusted_proxy_count_reaches_allauths_client_address():
+    snippet = (
+        "from django.test import RequestFactory; "
+        "from allauth.core.internal.httpkit import get_client_ip; "
+        "r = RequestFactory().get('/', REMOTE_ADDR='10.0.0.1', "
+        "HTTP_X_FORWARDED_FOR='203.0.113.7, 198.51.100.2'); print(get_client_ip(r))"
+    )
+
+    result = run_manage("shell", "-c", snippet, env=production_env(TRUSTED_PROXY_COUNT="1"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "198.51.100.2"
+
+
+# --- request id and the request log line ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_response_carries_a_new_request_id(client):
+    first = client.get(reverse("home"))["X-Request-ID"]
+    second = client.get(reverse("home"))["X-Request-ID"]
+
+    assert re.fullmatch(r"[0-9a-f]{32}", first)
+    assert first != second
+
+
+@pytest.mark.django_db
+def test_request_id_of_a_trusted_proxy_is_kept(client, settings):
+    settings.CPMS_TRUST_REQUEST_ID_HEADER = True
+
+    response = client.get(reverse("home"), headers={"X-Request-ID": "lb-1234.abc"})
+
+    assert response["X-Request-ID"] == "lb-1234.abc"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("trusted", "sent"),
+    [(False, "lb-1234"), (True, "forged\nline"), (True, "x" * 129)],
+)
+def test_request_id_from_an_untrusted_client_or_malformed_is_replaced(
+    client, settings, trusted, sent
+):
+    settings.CPMS_TRUST_REQUEST_ID_HEADER = trusted
+
+    response = client.get(reverse("home"), headers={"X-Request-ID": sent})
+
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+@pytest.mark.django_db
+def test_one_log_line_per_request_with_user_and_request_id(client, caplog):
+    user = UserFactory()
+    client.force_login(user)
+
+    with caplog.at_level(logging.INFO, logger="cpms.request"):
+        response = client.get(reverse("cpms-home"))
+
+    [record] = [r for r in caplog.records if r.name == "cpms.request"]
+    assert record.method == "GET"
+    assert record.path == reverse("cpms-home")
+    assert record.status == response.status_code
+    assert record.duration_ms >= 0
+    assert record.user_id == user.pk
+    assert record.request_id == response["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_the_request_log_adds_no_query(client, settings):
+    # Without the middlewares that read the user on every request, nothing loads
+    # the user for /healthz: the log line must not either.
+    user_readers = {
+        "cpms_portal.middleware.SessionTimeoutMiddleware",
+        "accounts.middleware.PrivacyAcknowledgementMiddleware",
+    }
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m not in user_readers]
+    client.force_login(UserFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("healthz"))
+
+    assert not [q for q in queries.captured_queries if "accounts_user" in q["sql"]]
+
+
+# --- audit events -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_audit_event_is_logged_once_committed_with_the_request_id(
+    caplog, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    token = current_request_id.set("req-42")
+    try:
+        with (
+            caplog.at_level(logging.INFO, logger="cpms.audit"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            event = record_event(action=AuditEvent.Action.LOGIN, actor=user, target=user)
+            assert not [r for r in caplog.records if r.name == "cpms.audit"]
+    finally:
+        current_request_id.reset(token)
+
+    [record] = [r for r in caplog.records if r.name == "cpms.audit"]
+    assert record.audit_event_id == event.pk
+    assert record.action == "login"
+    assert record.actor_id == user.pk
+    assert (record.target_type, record.target_id) == ("accounts.user", str(user.pk))
+
+
+def test_json_formatter_writes_one_object_per_line_with_the_extra_fields():
+    record = logging.makeLogRecord(
+        {
+            "name": "cpms.request",
+            "levelname": "INFO",
+            "msg": "GET %s",
+            "args": ("/cpms/",),
+            "path": "/cpms/",
+            "status": 200,
+        }
+    )
+    token = current_request_id.set("abc123")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        current_request_id.reset(token)
+
+    line = JsonFormatter().format(record)
+
+    assert "\n" not in line
+    payload = json.loads(line)
+    assert payload["message"] == "GET /cpms/"
+    assert payload["path"] == "/cpms/" and payload["status"] == 200
+    assert payload["request_id"] == "abc123"
+    assert {"time", "level", "logger"} <= payload.keys()
+
+
+# --- benchmark endpoints ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_benchmark_endpoints_are_off_by_default(client):
+    assert client.get("/bench/floor").status_code == HTTPStatus.NOT_FOUND
+    assert "X-SQL-Queries" not in client.get(reverse("healthz"))
+
+
+@pytest.mark.django_db
+def test_query_count_header_counts_every_query_of_the_request(client, settings):
+    settings.MIDDLEWARE = ["cpms_portal.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]
+    client.force_login(UserFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("cpms-home"))
+
+    assert int(response["X-SQL-Queries"]) == len(queries.captured_queries) > 0
+
+
+# --- deployment files ---------------------------------------------------------------------
+
+
+PRINT_WORKERS = "import runpy; print(runpy.run_path('gunicorn.conf.py')['workers'])"
+
+
+def test_gunicorn_workers_follow_the_cores():
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_WORKERS],
+        cwd=BASE_DIR,
+        env={k: v for k, v in os.environ.items() if k != "GUNICORN_WORKERS"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert int(result.stdout) == os.cpu_count() * 2 + 1
+
+
+def _compose_command() -> list[str] | None:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=30)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    return None
+
+
+def test_docker_compose_file_is_valid_with_the_example_env():
+    command = _compose_command()
+    if command is None:
+        pytest.skip("neither docker compose nor docker-compose is installed")
+
+    result = subprocess.run(
+        [*command, "--env-file", ".env.example", "config", "--quiet"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr

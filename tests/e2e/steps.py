@@ -137,9 +137,15 @@ def pass_the_sms_challenge(page: Page, portal, *, number: str, check: Check) -> 
 
 
 def cpms_member(*, email: str, phone: str):
-    """A clinician with a verified mobile phone and an HP membership at DE40."""
+    """A clinician with a verified mobile phone, an HP membership at DE40 and the
+    preferences answered: past the second factor, the CPMS home."""
     from access_requests.models import AccessProfile
-    from tests.factories import MembershipFactory, SMSDeviceFactory, UserFactory
+    from tests.factories import (
+        ExpertiseFactory,
+        MembershipFactory,
+        SMSDeviceFactory,
+        UserFactory,
+    )
 
     user = UserFactory(email=email, password=PASSWORD, mobile_phone=phone)
     SMSDeviceFactory(user=user, number=phone)
@@ -149,7 +155,19 @@ def cpms_member(*, email: str, phone: str):
         institution=institution,
         profile=AccessProfile.objects.get(application=institution.application, code="HP"),
     )
+    ExpertiseFactory(user=user, network=institution.network, is_none=True)
     return user
+
+
+def answer_the_preferences(page: Page, *, check: Check) -> None:
+    """At the first CPMS login: "I'm a specialist in:" for the network, then Save."""
+    expect(page.get_by_role("heading", name="Update ERN Preferences")).to_be_visible()
+    check(page, "43-preferences")
+    network = page.get_by_role("group", name=re.compile("^RARE-LIVER"))
+    first_area = network.get_by_role("checkbox").nth(1)  # the first after "None"
+    first_area.check()
+    expect(network.get_by_role("checkbox", name="None")).not_to_be_checked()
+    page.get_by_role("button", name="Save").click()
 
 
 def network_administrator(*, network: str = "RARE-LIVER", email: str = "admin@rare-liver.eu"):

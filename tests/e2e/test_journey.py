@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from access_requests.models import AccessRequest, Membership
 from accounts.models import User
+from preferences.models import Expertise
 from tests.e2e import steps
 from tests.e2e.checks import check_page
 from tests.factories import UserFactory
@@ -47,9 +48,15 @@ def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_
     clinician = new_page()  # another day, a new browser session
     steps.log_in_with_password(clinician, email=EMAIL, check=steps.no_check)
     steps.pass_the_sms_challenge(clinician, portal, number=PHONE, check=check_page)
+    steps.answer_the_preferences(clinician, check=check_page)
+
     expect(clinician).to_have_url(re.compile(r"/cpms/$"))
+    expect(clinician.get_by_role("heading", name="Start working with the CPMS!")).to_be_visible()
     expect(clinician.get_by_text("DE40")).to_be_visible()
     check_page(clinician, "50-cpms-home")
+    expertise = Expertise.objects.get(user__email=EMAIL, network__code="RARE-LIVER")
+    assert not expertise.is_none
+    assert expertise.areas.count() == 1
 
 
 def test_a_rejected_request_shows_the_reason_to_the_clinician(

@@ -1,8 +1,12 @@
 """Benchmark of the user-list export (prints figures; not a test).
 
 Seeds RARE-LIVER with N members (bulk_create; reused when already there), then
-times the streamed CSV export and its peak Python memory, beside PostgreSQL's own
-``COPY (the same query) TO STDOUT`` in the same run, and the XLSX export.
+times the streamed CSV and XLSX exports (first byte, total) and their peak Python
+memory, beside PostgreSQL's own ``COPY (the same query) TO STDOUT`` in the same run.
+Both exports stream: the first byte leaves at once and the peak stays flat (the DE
+rows, ~15% of the members, peak as high as all of them). XLSX takes 1.2 to 1.4 times
+as long as CSV (XML and deflate): for 100,000 members on 2 busy cores, COPY 3-7 s,
+CSV 5-6 s, XLSX 6-9 s; before it streamed, XLSX sent its first byte after 17 s.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cpms_bench \\
         .venv/bin/python bench/export.py [--members 100000] [--no-xlsx]
@@ -197,6 +201,9 @@ def main() -> None:
     ]
     if not args.no_xlsx:
         rows.append(("XLSX export", members, run_export(everyone, network, "xlsx", trace=False)))
+        rows.append(
+            ("XLSX export, traced", members, run_export(everyone, network, "xlsx", trace=True))
+        )
         rows.append(
             (
                 "XLSX export (DE), traced",

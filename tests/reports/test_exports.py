@@ -281,3 +281,57 @@ def test_membership_changelist_offers_the_export_actions(admin_client, known):
     )
     assert response.status_code == HTTPStatus.OK
     assert [row[1] for row in read_csv(response)[1:]] == ["engel@hospital.example.eu"]
+
+
+def test_xlsx_export_is_streamed_as_rows_are_fetched(client, known, monkeypatch):
+    pulled = []
+    real_member_rows = exports.member_rows
+
+    def spying_member_rows(queryset, **kwargs):
+        for row in real_member_rows(queryset, **kwargs):
+            pulled.append(row.email)
+            yield row
+
+    monkeypatch.setattr(exports, "member_rows", spying_member_rows)
+    enter_cpms(client, known.coordinator)
+    response = client.get(export_url("xlsx"))
+    assert response.streaming is True
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    assert first.startswith(b"PK\x03\x04")  # the zip package has begun
+    assert pulled == []  # and left before the first member is read
+    assert not export_events()
+    rows = read_xlsx_bytes(first + b"".join(chunks))
+    assert list(rows[0]) == HEADER
+    assert len(pulled) == len(rows) - 1 == 6
+    (event,) = export_events()
+    assert event.data["rows"] == 6 and event.data["complete"] is True
+
+
+def read_xlsx_bytes(data: bytes) -> list[tuple]:
+    return list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+
+
+def test_xlsx_export_of_no_members_is_a_workbook_with_its_header(client, known):
+    enter_cpms(client, known.coordinator)
+    response = client.get(export_url("xlsx"), {"profile": "COORDINATOR", "country": "NL"})
+    assert response.status_code == HTTPStatus.OK
+    assert read_xlsx(response) == [tuple(HEADER)]
+    (event,) = export_events()
+    assert event.data["rows"] == 0
+
+
+def test_xlsx_export_keeps_awkward_text_readable(client, known):
+    """Markup, control characters and any script read back; only what XML cannot hold goes."""
+    MembershipFactory(
+        user=UserFactory(
+            first_name="Ζωή <b>&amp;</b> \x07Ωμέγα",  # noqa: RUF001
+            last_name="Иванова-李\x1b 🩺",
+            email="odd@example.eu",
+        ),
+        institution=known.de40,
+        profile=known.profiles["HP"],
+    )
+    enter_cpms(client, known.coordinator)
+    rows = {row[1]: row for row in read_xlsx(client.get(export_url("xlsx")))[1:]}
+    assert rows["odd@example.eu"][0] == "Ζωή <b>&amp;</b> Ωμέγα Иванова-李 🩺"

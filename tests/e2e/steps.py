@@ -170,17 +170,22 @@ def answer_the_preferences(page: Page, *, check: Check) -> None:
     page.get_by_role("button", name="Save").click()
 
 
+ADMIN_PHONE = "+32460000001"
+
+
 def network_administrator(*, network: str = "RARE-LIVER", email: str = "admin@rare-liver.eu"):
-    """A staff user in the "Network administrators" group, scoped to one network."""
+    """A staff user in the "Network administrators" group, scoped to one network, with a
+    verified mobile phone (the admin asks for the second factor too)."""
     from django.contrib.auth.models import Group
 
     from access_requests.management.commands.create_admin_group import GROUP_NAME
-    from tests.factories import UserFactory
+    from tests.factories import SMSDeviceFactory, UserFactory
 
     call_command("create_admin_group", verbosity=0)
     admin = UserFactory(
         email=email, first_name="Jan", last_name="Administrator", is_staff=True, password=PASSWORD
     )
+    SMSDeviceFactory(user=admin, number=ADMIN_PHONE)
     admin.groups.add(Group.objects.get(name=GROUP_NAME))
     NetworkAdministrator.objects.create(
         user=admin,
@@ -190,20 +195,28 @@ def network_administrator(*, network: str = "RARE-LIVER", email: str = "admin@ra
 
 
 def admin_decides(
-    page: Page, *, admin_email: str, applicant: str, approve: bool, reason: str = "", check
+    page: Page,
+    portal,
+    *,
+    admin_email: str,
+    applicant: str,
+    approve: bool,
+    reason: str = "",
+    check: Check,
 ):
-    """The network administrator logs in to the administration and decides."""
+    """The network administrator logs in (password and SMS code) to the administration
+    and decides."""
     page.goto("/admin/")
-    check(page, "30-admin-login")
-    page.get_by_label(re.compile("e-mail", re.I)).fill(admin_email)
-    page.get_by_label(re.compile("password", re.I)).fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/admin/"))
+    page.get_by_label("E-mail").fill(admin_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    pass_the_sms_challenge(page, portal, number=ADMIN_PHONE, check=no_check)
 
     model_link = page.get_by_role("link", name="Access requests", exact=True)
     page.get_by_role("row").filter(has=model_link).first.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(
-        re.compile("access requests", re.I)
-    )
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text(re.compile("access requests", re.I))
     row = page.get_by_role("row").filter(has_text=applicant)
     expect(row).to_have_count(1)
     check(page, "31-admin-queue")

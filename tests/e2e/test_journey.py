@@ -39,7 +39,7 @@ def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_
 
     steps.network_administrator(email=ADMIN)
     steps.admin_decides(
-        new_page(), admin_email=ADMIN, applicant=EMAIL, approve=True, check=check_page
+        new_page(), portal, admin_email=ADMIN, applicant=EMAIL, approve=True, check=check_page
     )
     membership = Membership.objects.active().get(user__email=EMAIL)
     assert (membership.institution.code, membership.profile.code) == ("DE40", "HP")
@@ -71,6 +71,7 @@ def test_a_rejected_request_shows_the_reason_to_the_clinician(
 
     steps.admin_decides(
         new_page(),
+        portal,
         admin_email=ADMIN,
         applicant=clinician.email,
         approve=False,

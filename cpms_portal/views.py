@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -34,6 +35,13 @@ def cpms_home(request: HttpRequest) -> HttpResponse:
         .order_by("network__code", "institution__code", "profile__position")
     )
     return render(request, "cpms_portal/cpms_home.html", {"memberships": memberships})
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, allauth's)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @login_not_required

@@ -30,9 +30,17 @@ PAGES: list[tuple[str, str, str]] = [
     ("CPMS home", "/cpms/", "member"),
     ("request list", "/requests/", "member"),
     ("wizard 1 application", "/requests/new/", "member"),
-    ("wizard 2 organisation", "/requests/new/organisation/", "member"),
-    ("wizard 3 profile", "/requests/new/profile/", "member"),
-    ("wizard 4 recap", "/requests/new/recap/", "member"),
+    (
+        "wizard 2 organisation",
+        "/requests/new/organisation/?application={app}&node={country}",
+        "member",
+    ),
+    ("wizard 3 profile", "/requests/new/profile/?application={app}&organisation={inst}", "member"),
+    (
+        "wizard 4 recap",
+        "/requests/new/recap/?application={app}&organisation={inst}&profile={profile}",
+        "member",
+    ),
     ("directory search", "/cpms/preferences/directory/?q=muller", "member"),
     ("preferences", "/cpms/preferences/", "member"),
     ("admin queue", "/admin/access_requests/accessrequest/?status__exact=submitted", "admin"),
@@ -62,7 +70,7 @@ from django.contrib.auth.hashers import get_hasher  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from httpclient import Client, Response, csrf_token, percentile  # noqa: E402
+from httpclient import LOGIN_PATH, Client, Response, csrf_token, percentile  # noqa: E402
 
 from access_requests.models import Membership  # noqa: E402
 from accounts.models import SMSDevice, User  # noqa: E402
@@ -132,6 +140,19 @@ def prepare() -> dict[str, dict[str, str]]:
         flush=True,
     )
     return {"": {}, "member": _open_session(member), "admin": _open_session(admin)}
+
+
+def wizard_ids() -> dict[str, int]:
+    """The ids the wizard's URLs carry: CPMS, RARE-LIVER's Germany (the largest page of the
+    volume's institutions is elsewhere, but every country page costs the same queries),
+    DE05 and the Researcher profile, which the bench member does not hold there."""
+    from access_requests.models import AccessProfile, Application, Organisation
+
+    app = Application.objects.get(code="cpms")
+    country = Organisation.objects.get(network__code="RARE-LIVER", kind="country", code="DE")
+    inst = Organisation.objects.get(parent=country, code="DE05")
+    profile = AccessProfile.objects.get(application=app, code="RESEARCHER")
+    return {"app": app.pk, "country": country.pk, "inst": inst.pk, "profile": profile.pk}
 
 
 # --- measuring ----------------------------------------------------------------------------
@@ -244,9 +265,11 @@ def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str]:
             )
             try:
                 final = client.login(emails[i], DEFAULT_PASSWORD)
-                # Past the password: a page, or (second factor on) the way to the challenge.
+                # Past the password: a page, or the gate's redirect to the member's next
+                # step (the challenge, or the requests page for one without a membership)
+                # — anything but the login form again.
                 ok = (final.status == 200 and 'name="password"' not in final.body) or (
-                    final.status == 302 and CHALLENGE_PATH in final.location
+                    final.status == 302 and LOGIN_PATH not in final.location
                 )
             except RuntimeError as exc:
                 ok, final = False, None
@@ -417,7 +440,9 @@ def main() -> int:
 
     row("floor (/bench/floor)", "", "200", floor_sql, floor)
     absent = []
+    ids = wizard_ids()
     for name, path, who in PAGES:
+        path = path.format(**ids)
         first = probe(base_url, path, sessions[who])
         if first.status == 404:
             absent.append(name)

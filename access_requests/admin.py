@@ -143,6 +143,31 @@ class CountryFilter(ChoiceFilter):
         return queryset
 
 
+class MembershipInstitutionFilter(ChoiceFilter):
+    """Institutions of the chosen network and country only: listing every institution
+    that has members (10,000 of them at scale) made the membership list take seconds."""
+
+    title = _("institution")
+    parameter_name = "institution"
+
+    def lookups(self, request, model_admin):
+        network, country = request.GET.get("network", ""), request.GET.get("country", "")
+        if not (network.isdigit() and country):
+            return []
+        return list(
+            Organisation.objects.filter(
+                kind=Organisation.Kind.INSTITUTION, network_id=network, country_code=country
+            )
+            .order_by("code")
+            .values_list("pk", "code")
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(institution_id=self.value())
+        return queryset
+
+
 class ProfileFilter(ChoiceFilter):
     title = _("access profile")
     parameter_name = "profile"
@@ -531,7 +556,7 @@ class MembershipAdmin(NetworkScopedAdmin):
         MembershipStatusFilter,
         NetworkFilter,
         CountryFilter,
-        ("institution", admin.RelatedOnlyFieldListFilter),
+        MembershipInstitutionFilter,
         MembershipProfileFilter,
     ]
     search_fields = [

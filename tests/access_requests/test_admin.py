@@ -378,6 +378,12 @@ def test_membership_filters_and_scope(client, institution, other_institution):
     assert listed(state="active") == {active}
     assert listed(state="revoked") == {revoked}
     assert listed(state="expired") == {lapsed}
+    # Institutions are offered once a network and a country narrow them down.
+    narrowed = {"network": institution.network_id, "country": institution.country_code}
+    page = client.get(MEMBERSHIPS, narrowed).content.decode()
+    assert f"institution={institution.pk}" in page
+    assert f"institution={institution.pk}" not in client.get(MEMBERSHIPS).content.decode()
+    assert listed(**narrowed, institution=institution.pk) == {active, revoked, lapsed}
     assert theirs.user.email not in client.get(change_url(theirs), follow=True).content.decode()
     act(client, MEMBERSHIPS, "revoke_selected", [theirs], post="yes", reason="x")
     theirs.refresh_from_db()

@@ -155,7 +155,9 @@ class AgeFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        # Only the offered choices: any other number (e.g. 739946 days) would overflow the
+        # date arithmetic and answer 500.
+        if self.value() in {value for value, _label in self.lookup_choices}:
             return queryset.filter(
                 submitted_at__lt=timezone.now() - timedelta(days=int(self.value()))
             )

@@ -23,6 +23,7 @@ from accounts.app_settings import app_settings as accounts_settings
 from accounts.audit import record_event
 from accounts.mail import queue_mail, queue_mail_to_user
 from accounts.models import AuditEvent, User
+from accounts.services import end_all_sessions
 
 Status = AccessRequest.Status
 
@@ -255,6 +256,8 @@ def revoke_membership(
         locked.ended_by = actor
         locked.end_reason = reason
         locked.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
+        # The member's open sessions were granted with this membership: they all end.
+        end_all_sessions(user=locked.user)
         record_event(
             action=AuditEvent.Action.MEMBERSHIP_REVOKED,
             actor=actor,

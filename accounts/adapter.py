@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts import mail, services
 from accounts.models import User
@@ -22,7 +23,21 @@ def _recipient(email: str, context: dict) -> User | None:
     return get_user_model().objects.filter(email__iexact=email).first()
 
 
+# One message for a wrong password, an unknown address and a throttled account, so that
+# the answer tells an attacker neither which accounts exist nor which are under attack.
+LOGIN_REFUSED = _(
+    "The e-mail address and/or password you specified are not correct, or there were too "
+    "many attempts. Please check them, or try again in a few minutes."
+)
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": LOGIN_REFUSED,
+        "too_many_login_attempts": LOGIN_REFUSED,
+    }
+
     def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
         if not commit:

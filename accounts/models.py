@@ -114,11 +114,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return SMSDevice.objects.filter(user=self, confirmed=True).exists()
 
 
-def _hash_token(device_pk: int, token: str) -> str:
+def _hash_token(device_pk: int, token: str, binding: str = "") -> str:
     # Codes are only six digits, so the hash is keyed with SECRET_KEY: a copy
     # of the database alone does not let anyone try all million codes offline.
+    # ``binding`` ties a code to the login in progress (a secret of the session
+    # that asked for it): the same code typed in another session does not match.
     return hmac.new(
-        settings.SECRET_KEY.encode(), f"sms:{device_pk}:{token}".encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(),
+        f"sms:{device_pk}:{binding}:{token}".encode(),
+        hashlib.sha256,
     ).hexdigest()
 
 
@@ -143,10 +147,10 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
     def get_cooldown_duration(self) -> int:
         return app_settings.SMS_RESEND_COOLDOWN_SECONDS
 
-    def issue_token(self) -> str:
+    def issue_token(self, *, binding: str = "") -> str:
         """Make a new six-digit code, store its hash, and return it for sending."""
         token = f"{secrets.randbelow(1_000_000):06d}"
-        self.token_hash = _hash_token(self.pk, token)
+        self.token_hash = _hash_token(self.pk, token, binding)
         self.valid_until = timezone.now() + timedelta(
             seconds=app_settings.SMS_CODE_VALIDITY_SECONDS
         )
@@ -154,8 +158,9 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
         self.save(update_fields=["token_hash", "valid_until", "last_generated_timestamp"])
         return token
 
-    def verify_token(self, token) -> bool:
-        """Check a code: single use, before expiry, with django-otp's growing delays."""
+    def verify_token(self, token, *, binding: str = "") -> bool:
+        """Check a code: single use, before expiry, in the session it was issued for
+        (``binding``), with django-otp's growing delays."""
         allowed, _data = self.verify_is_allowed()
         if not allowed:
             return False
@@ -163,7 +168,7 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
         ok = (
             bool(self.token_hash)
             and timezone.now() < self.valid_until
-            and hmac.compare_digest(self.token_hash, _hash_token(self.pk, token))
+            and hmac.compare_digest(self.token_hash, _hash_token(self.pk, token, binding))
         )
         if ok:
             self.token_hash = ""

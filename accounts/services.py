@@ -216,6 +216,15 @@ def send_new_link(*, email: str, request: HttpRequest) -> None:
 
 
 # --- Administrators and the daily tasks -------------------------------------------------
+
+
+def end_all_sessions(*, user: User) -> None:
+    """End every session of ``user`` at its next request, wherever it is (another browser,
+    another web process): the epoch is part of the session's auth hash."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
 def reset_second_factor(*, user: User, actor: User, request: HttpRequest | None = None) -> int:
     """Remove every second-factor device of ``user`` (SMS, TOTP, backup codes, security
     keys) and end their sessions: at the next login they must verify a phone again.
@@ -230,9 +239,7 @@ def reset_second_factor(*, user: User, actor: User, request: HttpRequest | None 
             if count:
                 removed[device_class._meta.label_lower] = count
         # A lost phone may be in someone else's hands: sessions verified with it end too.
-        locked.session_epoch = F("session_epoch") + 1
-        locked.save(update_fields=["session_epoch"])
-        locked.refresh_from_db(fields=["session_epoch"])
+        end_all_sessions(user=locked)
         record_event(
             action=AuditEvent.Action.MFA_RESET,
             actor=actor,
@@ -300,6 +307,7 @@ def disable_inactive_users(*, now: datetime | None = None) -> int:
     for user in candidates.iterator():
         with transaction.atomic():
             User.objects.filter(pk=user.pk).update(is_active=False)
+            end_all_sessions(user=user)
             record_event(
                 action=AuditEvent.Action.ACCOUNT_DISABLED,
                 actor=None,

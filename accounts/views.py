@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -52,13 +53,15 @@ def privacy_acknowledge(request: HttpRequest) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = ""
+    # HttpResponseRedirect, not redirect(): a relative "next" such as "x" would be taken
+    # for a URL name by redirect() and fail with NoReverseMatch (a 500).
     if not needs_privacy_acknowledgement(request.user):
-        return redirect(next_url or "cpms-home")
+        return HttpResponseRedirect(next_url or reverse("cpms-home"))
     form = PrivacyAcknowledgementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.acknowledge_privacy_statement(user=request.user, request=request)
         messages.success(request, _("Thank you: you acknowledged the privacy statement."))
-        return redirect(next_url or "cpms-home")
+        return HttpResponseRedirect(next_url or reverse("cpms-home"))
     return render(
         request,
         "accounts/privacy_acknowledge.html",

@@ -64,10 +64,12 @@ MIDDLEWARE = [
     "cpms_portal.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "cpms_portal.security_middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "cpms_portal.security_middleware.RejectNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -161,8 +163,14 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {
+        "NAME": "accounts.validators.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.RepetitiveOrSequentialValidator"},
+    # No NumericPasswordValidator: NIST SP 800-63B forbids composition rules; runs
+    # of digits such as 123456789012 are refused by the validator above instead.
 ]
 
 # django-allauth: e-mail is the login, there is no username.
@@ -194,6 +202,9 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 # A new address replaces the old one only once it is verified.
 ACCOUNT_CHANGE_EMAIL = True
+# Changing the e-mail address asks for the password again (allauth's reauthentication,
+# valid ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 minutes); ASVS 5.0 V7.5.1.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
 # without it every user behind the proxy would share the proxy's address and its limits.

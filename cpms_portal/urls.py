@@ -6,10 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from cpms_portal import views
+from cpms_portal.admin_access import secure_admin_site
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = _("ERN CPMS administration")
 admin.site.index_title = _("Onboarding administration")
+secure_admin_site(admin.site)
 
 urlpatterns = [
     path("", views.landing, name="home"),

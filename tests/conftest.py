@@ -41,3 +41,12 @@ def is_postgresql():
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def admin_client(db, admin_user, client):
+    """pytest-django's admin_client, with the second factor the admin requires."""
+    from tests.factories import force_login_verified
+
+    force_login_verified(client, admin_user)
+    return client

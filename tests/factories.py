@@ -170,3 +170,18 @@ class ExpertiseFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     network = factory.SubFactory(NetworkFactory)
+
+
+def force_login_verified(client, user) -> None:
+    """Log ``user`` in as if the second factor had been passed in this session (the
+    Django admin and the CPMS need it); a recovery-code device stands in for it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

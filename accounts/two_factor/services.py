@@ -43,6 +43,22 @@ class VerifyResult:
     retry_in: int = 0  # seconds before another try is accepted (django-otp throttling)
 
 
+# A secret of the browser session that asked for an SMS code: the code is bound to it,
+# so a code sent for one login cannot finish another login of the same user (NIST SP
+# 800-63B 5.1.3.2, ASVS 5.0 V6.6.2). Session data survives the key rotations.
+SMS_BINDING_SESSION_KEY = "_cpms_sms_binding"
+
+
+def _session_binding(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    binding = request.session.get(SMS_BINDING_SESSION_KEY)
+    if not binding:
+        binding = secrets.token_urlsafe(16)
+        request.session[SMS_BINDING_SESSION_KEY] = binding
+    return binding
+
+
 def _retry_in(when) -> int:
     return max(int((when - timezone.now()).total_seconds() + 0.999), 0)
 
@@ -92,7 +108,7 @@ def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
         )
     with transaction.atomic():
         locked = SMSDevice.objects.select_for_update().get(pk=device.pk)
-        token = locked.issue_token()
+        token = locked.issue_token(binding=_session_binding(request))
     minutes = app_settings.SMS_CODE_VALIDITY_SECONDS // 60
     with translation.override(language_for(device.user)):
         body = _("ERN CPMS: your code is %(code)s. It is valid for %(minutes)d minutes.") % {
@@ -133,7 +149,7 @@ def verify_phone(
         allowed, data = locked.verify_is_allowed()
         if not allowed:
             return VerifyResult(ok=False, retry_in=_retry_in(data["locked_until"]))
-        if not locked.verify_token(code):
+        if not locked.verify_token(code, binding=_session_binding(request)):
             return VerifyResult(ok=False)
         locked.confirmed = True
         locked.save(update_fields=["confirmed"])
@@ -176,7 +192,11 @@ def verify_second_factor(*, request: HttpRequest, device: Device, token: str) ->
         allowed, data = locked.verify_is_allowed()
         if not allowed:
             return VerifyResult(ok=False, retry_in=_retry_in(data["locked_until"]))
-        ok = locked.verify_token((token or "").strip().replace(" ", ""))
+        token = (token or "").strip().replace(" ", "")
+        if isinstance(locked, SMSDevice):
+            ok = locked.verify_token(token, binding=_session_binding(request))
+        else:
+            ok = locked.verify_token(token)
         record_event(
             action=AuditEvent.Action.OTP_VERIFIED if ok else AuditEvent.Action.OTP_FAILED,
             actor=request.user,

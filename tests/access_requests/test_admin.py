@@ -28,6 +28,7 @@ from tests.factories import (
     MembershipFactory,
     SMSDeviceFactory,
     UserFactory,
+    force_login_verified,
 )
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def superuser():
 
 @pytest.fixture
 def admin_client(client, superuser):
-    client.force_login(superuser)
+    force_login_verified(client, superuser)
     return client
 
 
@@ -260,7 +261,7 @@ def test_scoped_admin_sees_and_decides_only_their_networks_requests(
     client, institution, other_institution
 ):
     admin_user = make_scoped_admin(institution.network)
-    client.force_login(admin_user)
+    force_login_verified(client, admin_user)
     mine = AccessRequestFactory(institution=institution)
     theirs = AccessRequestFactory(institution=other_institution, comment="secret comment")
 
@@ -285,11 +286,11 @@ def test_scoped_admin_sees_and_decides_only_their_networks_requests(
 def test_staff_without_the_group_or_networks_cannot_decide(client, institution):
     req = AccessRequestFactory(institution=institution)
     plain_staff = UserFactory(is_staff=True)
-    client.force_login(plain_staff)
+    force_login_verified(client, plain_staff)
     assert client.get(QUEUE).status_code == HTTPStatus.FORBIDDEN
 
     unassigned = make_scoped_admin()  # in the group, but no network
-    client.force_login(unassigned)
+    force_login_verified(client, unassigned)
     response = client.get(QUEUE)
     assert response.status_code == HTTPStatus.OK
     assert list(response.context["cl"].result_list) == []
@@ -360,7 +361,7 @@ def test_extend_guest_membership(admin_client):
 
 def test_membership_filters_and_scope(client, institution, other_institution):
     admin_user = make_scoped_admin(institution.network)
-    client.force_login(admin_user)
+    force_login_verified(client, admin_user)
     active = MembershipFactory(institution=institution)
     revoked = MembershipFactory(
         institution=institution, status=Membership.Status.REVOKED, ended_at=timezone.now()
@@ -411,7 +412,7 @@ def test_audit_trail_is_scoped_and_exports_csv(client, institution, other_instit
     services.reject_request(access_request=mine, actor=decider, reason="=HYPERLINK(1)")
     services.reject_request(access_request=theirs, actor=decider, reason="no")
     admin_user = make_scoped_admin(institution.network)
-    client.force_login(admin_user)
+    force_login_verified(client, admin_user)
 
     listed = list(client.get(AUDIT).context["cl"].result_list)
     # Besides the admin's own login, only the event about their network's request.
@@ -481,7 +482,7 @@ def test_two_admins_deciding_the_same_50_requests_at_once_leave_one_decision_eac
     def decide(user, action, ordered, **extra):
         try:
             browser = Client()
-            browser.force_login(user)
+            force_login_verified(browser, user)
             barrier.wait()
             for req in ordered:
                 act(browser, QUEUE, action, [req], post="yes", **extra)

@@ -55,6 +55,8 @@ def test_profile_errors_keep_the_input(client, member):
 
 def test_the_email_changes_only_once_the_new_address_is_verified(client, member, outbox):
     old = member.email
+    # The password again first (ACCOUNT_REAUTHENTICATION_REQUIRED, tests/security).
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     response = client.post(
         reverse("account_email"), {"action_add": "", "email": "anna@new.example.de"}
     )

@@ -158,8 +158,9 @@ def test_revoking_a_membership_blocks_the_very_next_request(client, verified_mem
         membership=verified_member, actor=UserFactory(is_staff=True), reason="Left the hospital"
     )
 
+    # Revocation ends every session of the member (tests/security/test_sessions.py).
     response = client.get("/cpms/")
-    assert response["Location"].startswith(reverse("access_requests:home"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_an_expired_membership_blocks_the_next_request(client, clock):

@@ -7,7 +7,12 @@ from django.urls import reverse
 from access_requests.models import NetworkAdministrator
 from accounts.models import AuditEvent
 from preferences.models import ThematicArea
-from tests.factories import NetworkFactory, ThematicAreaFactory, UserFactory
+from tests.factories import (
+    NetworkFactory,
+    ThematicAreaFactory,
+    UserFactory,
+    force_login_verified,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +61,6 @@ def test_a_network_administrator_sees_only_their_networks_areas(client, areas, n
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(*Permission.objects.filter(codename__endswith="thematicarea"))
     NetworkAdministrator.objects.create(user=staff, network=network)
-    client.force_login(staff)
+    force_login_verified(client, staff)
     body = client.get(CHANGELIST).content.decode()
     assert areas[0].name in body and other.name not in body

@@ -6,12 +6,15 @@ events are read-only here; they change only through the actions, which call
 the services.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +31,13 @@ from access_requests.models import (
     Organisation,
 )
 from accounts.admin import AuditEventAdmin
-from accounts.admin_mixins import ReadOnlyModelAdmin, action_confirmation, selected_objects
+from accounts.admin_mixins import (
+    ReadOnlyModelAdmin,
+    action_confirmation,
+    reset_second_factor_action,
+    selected_objects,
+)
 from accounts.models import AuditEvent
-from accounts.services import reset_second_factor
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -60,7 +67,18 @@ class AccessProfileAdmin(admin.ModelAdmin):
 # --- Filters ------------------------------------------------------------------------
 
 
-class RequestStatusFilter(admin.SimpleListFilter):
+class ChoiceFilter(admin.SimpleListFilter):
+    """A value the filter does not offer (a hand-edited URL: NUL, a huge number…) is
+    refused as the admin refuses any bad lookup, before it reaches a query."""
+
+    def __init__(self, request, params, model, model_admin) -> None:
+        super().__init__(request, params, model, model_admin)
+        value = self.value()
+        if value is not None and value not in {str(v) for v, _label in self.lookup_choices}:
+            raise IncorrectLookupParameters(f"Unknown {self.parameter_name} value")
+
+
+class RequestStatusFilter(ChoiceFilter):
     """Pending by default: the list opens as the queue of requests to decide."""
 
     title = _("status")
@@ -87,7 +105,7 @@ class RequestStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.selected())
 
 
-class NetworkFilter(admin.SimpleListFilter):
+class NetworkFilter(ChoiceFilter):
     title = _("network")
     parameter_name = "network"
 
@@ -103,7 +121,7 @@ class NetworkFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CountryFilter(admin.SimpleListFilter):
+class CountryFilter(ChoiceFilter):
     title = _("country")
     parameter_name = "country"
 
@@ -125,7 +143,7 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProfileFilter(admin.SimpleListFilter):
+class ProfileFilter(ChoiceFilter):
     title = _("access profile")
     parameter_name = "profile"
     lookup = "profiles"
@@ -143,7 +161,7 @@ class MembershipProfileFilter(ProfileFilter):
     lookup = "profile"
 
 
-class AgeFilter(admin.SimpleListFilter):
+class AgeFilter(ChoiceFilter):
     title = _("waiting for")
     parameter_name = "age"
 
@@ -155,16 +173,14 @@ class AgeFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        # Only the offered choices: any other number (e.g. 739946 days) would overflow the
-        # date arithmetic and answer 500.
-        if self.value() in {value for value, _label in self.lookup_choices}:
+        if self.value():
             return queryset.filter(
                 submitted_at__lt=timezone.now() - timedelta(days=int(self.value()))
             )
         return queryset
 
 
-class MembershipStatusFilter(admin.SimpleListFilter):
+class MembershipStatusFilter(ChoiceFilter):
     """Expired includes a membership past its date that cron has not marked yet."""
 
     title = _("status")
@@ -233,13 +249,41 @@ class NetworkScopedAdmin(ReadOnlyModelAdmin):
             return True
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 
-    def _report(self, request, *, done: list, skipped: list, done_message, skipped_message):
+    def apply_service(
+        self,
+        request,
+        objects: Iterable,
+        call: Callable,
+        *,
+        done_message: Callable[[int], str],
+        skipped_message: Callable[[int], str],
+        skip: type[Exception] = services.TransitionNotAllowed,
+    ) -> None:
+        """What every action does once confirmed: the service for each object, then one
+        report. Objects refused with ``skip`` are listed together under
+        ``skipped_message``; any other refusal of the service is listed with its reason."""
+        done, skipped, refused = [], [], []
+        for obj in objects:
+            try:
+                call(obj)
+            except skip:
+                skipped.append(obj)
+            except services.RequestError as exc:
+                refused.append((obj, str(exc)))
+            else:
+                done.append(obj)
         if done:
             self.message_user(request, done_message(len(done)), messages.SUCCESS)
         if skipped:
             self.message_user(
                 request,
                 skipped_message(len(skipped)) + " " + ", ".join(f"#{o.pk}" for o in skipped),
+                messages.WARNING,
+            )
+        for obj, reason in refused:
+            self.message_user(
+                request,
+                _("#%(id)s skipped: %(reason)s") % {"id": obj.pk, "reason": reason},
                 messages.WARNING,
             )
 
@@ -253,13 +297,10 @@ class AccessRequestAdmin(NetworkScopedAdmin):
         "id",
         "applicant",
         "verified_phone",
-        "network_code",
-        "country",
-        "institution_label",
-        "profile_names",
+        "network_and_country",
+        "institution_and_profiles",
         "short_comment",
-        "submitted",
-        "age_in_days",
+        "submitted_and_age",
         "status",
     ]
     list_display_links = ["id"]
@@ -300,6 +341,9 @@ class AccessRequestAdmin(NetworkScopedAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
+        # The queue needs the width (at 1280 px the app list left 630 px for the table);
+        # the breadcrumbs lead back to the other lists.
+        extra_context.setdefault("is_nav_sidebar_enabled", False)
         if request.GET.get(RequestStatusFilter.parameter_name) in (None, "submitted"):
             extra_context.setdefault("title", _("Access requests waiting for a decision"))
         return super().changelist_view(request, extra_context=extra_context)
@@ -325,7 +369,7 @@ class AccessRequestAdmin(NetworkScopedAdmin):
     def applicant_email(self, obj: AccessRequest) -> str:
         return obj.user.email
 
-    @admin.display(description=_("phone verified"), boolean=True)
+    @admin.display(description=_("phone"), boolean=True)
     def verified_phone(self, obj: AccessRequest) -> bool:
         if hasattr(obj.user, "confirmed_sms_devices"):
             return bool(obj.user.confirmed_sms_devices)
@@ -347,13 +391,33 @@ class AccessRequestAdmin(NetworkScopedAdmin):
     def profile_names(self, obj: AccessRequest) -> str:
         return ", ".join(p.name for p in obj.profiles.all())
 
+    # The queue at 1280 px: profiles under the institution, the age under the date, the
+    # comment cut short (the whole of it in the tooltip and on the request's page).
+
+    @admin.display(description=_("network / country"), ordering="network__code")
+    def network_and_country(self, obj: AccessRequest) -> str:
+        return format_html("{}<br>{}", obj.network.code, self.country(obj))
+
+    @admin.display(description=_("institution / access profiles"), ordering="institution__code")
+    def institution_and_profiles(self, obj: AccessRequest) -> str:
+        return format_html("{}<br><em>{}</em>", obj.institution.label, self.profile_names(obj))
+
     @admin.display(description=_("Comments"))
     def short_comment(self, obj: AccessRequest) -> str:
-        return Truncator(obj.comment).chars(60)
+        if not obj.comment:
+            return ""
+        return format_html(
+            '<span title="{}">{}</span>', obj.comment, Truncator(obj.comment).chars(40)
+        )
 
     @admin.display(description=_("submitted"), ordering="submitted_at")
-    def submitted(self, obj: AccessRequest):
-        return timezone.localdate(obj.submitted_at)
+    def submitted_and_age(self, obj: AccessRequest) -> str:
+        days = self.age_in_days(obj)
+        return format_html(
+            "{}<br>{}",
+            date_format(timezone.localdate(obj.submitted_at), "SHORT_DATE_FORMAT"),
+            ngettext("%(days)d day", "%(days)d days", days) % {"days": days},
+        )
 
     @admin.display(description=_("age (days)"), ordering="submitted_at")
     def age_in_days(self, obj: AccessRequest) -> int:
@@ -386,20 +450,12 @@ class AccessRequestAdmin(NetworkScopedAdmin):
                 ),
                 button=_("Yes, approve"),
             )
-        done, skipped = [], []
-        for access_request in chosen:
-            try:
-                services.approve_request(
-                    access_request=access_request, actor=request.user, request=request
-                )
-            except services.TransitionNotAllowed:
-                skipped.append(access_request)
-            else:
-                done.append(access_request)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda access_request: services.approve_request(
+                access_request=access_request, actor=request.user, request=request
+            ),
             done_message=lambda n: (
                 ngettext("%(count)d request approved.", "%(count)d requests approved.", n)
                 % {"count": n}
@@ -430,23 +486,15 @@ class AccessRequestAdmin(NetworkScopedAdmin):
                 button=_("Yes, reject"),
                 form=form,
             )
-        done, skipped = [], []
-        for access_request in chosen:
-            try:
-                services.reject_request(
-                    access_request=access_request,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request=request,
-                )
-            except services.TransitionNotAllowed:
-                skipped.append(access_request)
-            else:
-                done.append(access_request)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda access_request: services.reject_request(
+                access_request=access_request,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            ),
             done_message=lambda n: (
                 ngettext("%(count)d request rejected.", "%(count)d requests rejected.", n)
                 % {"count": n}
@@ -494,7 +542,11 @@ class MembershipAdmin(NetworkScopedAdmin):
         "institution__code",
     ]
     show_full_result_count = False
-    actions = ["revoke_selected", "extend_selected", "reset_second_factor_of_selected"]
+    actions = [
+        "revoke_selected",
+        "extend_selected",
+        reset_second_factor_action(permission="manage"),
+    ]
 
     def get_queryset(self, request):
         return selectors.memberships_for_administrator(request.user).select_related(
@@ -537,23 +589,15 @@ class MembershipAdmin(NetworkScopedAdmin):
                 button=_("Yes, revoke"),
                 form=form,
             )
-        done, skipped = [], []
-        for membership in chosen:
-            try:
-                services.revoke_membership(
-                    membership=membership,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request=request,
-                )
-            except services.TransitionNotAllowed:
-                skipped.append(membership)
-            else:
-                done.append(membership)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda membership: services.revoke_membership(
+                membership=membership,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            ),
             done_message=lambda n: (
                 ngettext("%(count)d membership revoked.", "%(count)d memberships revoked.", n)
                 % {"count": n}
@@ -591,23 +635,16 @@ class MembershipAdmin(NetworkScopedAdmin):
                 button=_("Yes, extend"),
                 form=form,
             )
-        done, skipped = [], []
-        for membership in chosen:
-            try:
-                services.extend_membership(
-                    membership=membership,
-                    actor=request.user,
-                    days=form.cleaned_data["days"],
-                    request=request,
-                )
-            except services.RequestError:
-                skipped.append(membership)
-            else:
-                done.append(membership)
-        self._report(
+        self.apply_service(
             request,
-            done=done,
-            skipped=skipped,
+            chosen,
+            lambda membership: services.extend_membership(
+                membership=membership,
+                actor=request.user,
+                days=form.cleaned_data["days"],
+                request=request,
+            ),
+            skip=services.RequestError,
             done_message=lambda n: (
                 ngettext("%(count)d membership extended.", "%(count)d memberships extended.", n)
                 % {"count": n}
@@ -623,48 +660,31 @@ class MembershipAdmin(NetworkScopedAdmin):
         )
         return None
 
-    @admin.action(
-        description=_("Reset the second factor of the selected members…"),
-        permissions=["manage"],
-        location=BOTH_LOCATIONS,
-    )
-    def reset_second_factor_of_selected(self, request, queryset):
-        chosen = selected_objects(self, request, queryset)
-        members = {m.user_id: m.user for m in chosen}
-        if request.POST.get("post") != "yes":
-            return action_confirmation(
-                self,
-                request,
-                action="reset_second_factor_of_selected",
-                objects=members.values(),
-                title=_("Reset second factor"),
-                question=_(
-                    "Remove the verified mobile phone and every other second factor of these "
-                    "members? They are logged out, must verify a phone again at their next "
-                    "login, and are told by e-mail."
-                ),
-                button=_("Yes, reset"),
-            )
-        for member in members.values():
-            reset_second_factor(user=member, actor=request.user, request=request)
-        self.message_user(
-            request,
-            ngettext(
-                "The second factor of %(count)d member was reset.",
-                "The second factor of %(count)d members was reset.",
-                len(members),
-            )
-            % {"count": len(members)},
-            messages.SUCCESS,
-        )
-        return None
-
 
 @admin.register(NetworkAdministrator)
 class NetworkAdministratorAdmin(admin.ModelAdmin):
-    list_display = ["user", "network", "last_digest_sent_on"]
+    """Scopes are granted and withdrawn (audited), never edited in place."""
+
+    list_display = ["user", "network"]
     list_filter = ["network"]
     raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "network"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            scope = services.grant_network_admin(
+                user=obj.user, network=obj.network, actor=request.user, request=request
+            )
+            obj.pk, obj._state.adding = scope.pk, False  # the admin logs and links to it
+
+    def delete_model(self, request, obj):
+        services.revoke_network_admin(scope=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for scope in queryset.select_related("user", "network"):
+            services.revoke_network_admin(scope=scope, actor=request.user, request=request)
 
 
 # --- Audit trail, scoped --------------------------------------------------------------

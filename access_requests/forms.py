@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from access_requests import selectors
+from access_requests import selectors, services
 from access_requests.models import AccessProfile, AccessRequest, Application, Organisation
 from accounts.models import User
 
@@ -142,6 +142,21 @@ class ApplicationForm(forms.Form):
         return application
 
 
+class OrganisationSearchForm(forms.Form):
+    """Step 2's search at the institution level (a CharField refuses NUL, which PostgreSQL
+    cannot compare)."""
+
+    q = forms.CharField(label=_("Search:"), required=False, max_length=100)
+
+    def search(self) -> str:
+        """The text to search for; nothing when it is not valid."""
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+    def typed(self) -> str:
+        """What the user typed, for the search box (minus what no page can show)."""
+        return (self.data.get("q") or "").replace("\x00", "")[:100]
+
+
 class InstitutionForm(forms.Form):
     """Step 2 at the institution level: one institution of the application's tree."""
 
@@ -251,44 +266,9 @@ class ProfileForm(forms.Form):
 
     def clean_profile(self) -> list[AccessProfile]:
         chosen = list(self.cleaned_data["profile"])
-        chosen_ids = {p.pk for p in chosen}
-        errors = []
-        for profile in chosen:
-            if profile.pk in self.holdings.held_here:
-                errors.append(
-                    ValidationError(
-                        _("You already hold the %(profile)s profile at this organisation."),
-                        code="held",
-                        params={"profile": profile.name},
-                    )
-                )
-            elif profile.pk in self.holdings.pending_here:
-                errors.append(
-                    ValidationError(
-                        _(
-                            "You already have a pending request for the %(profile)s profile "
-                            "at this organisation."
-                        ),
-                        code="pending",
-                        params={"profile": profile.name},
-                    )
-                )
-            prerequisite = profile.prerequisite
-            if (
-                prerequisite is not None
-                and prerequisite.pk not in chosen_ids
-                and prerequisite.pk not in self.holdings.held_or_pending_in_network
-            ):
-                errors.append(
-                    ValidationError(
-                        _(
-                            "The %(profile)s profile needs the %(prerequisite)s profile in the "
-                            "same network: select %(prerequisite)s too, or request it first."
-                        ),
-                        code="prerequisite",
-                        params={"profile": profile.name, "prerequisite": prerequisite.name},
-                    )
-                )
+        errors = services.profile_choice_errors(
+            institution=self.institution, profiles=chosen, holdings=self.holdings
+        )
         if errors:
             raise ValidationError(errors)
         return chosen

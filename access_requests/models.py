@@ -383,8 +383,6 @@ class NetworkAdministrator(models.Model):
         related_name="administrators",
         limit_choices_to={"kind": "network"},
     )
-    # Makes the daily digest idempotent however often cron runs.
-    last_digest_sent_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("network administrator")
@@ -395,3 +393,25 @@ class NetworkAdministrator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.network}"
+
+
+class DigestDelivery(models.Model):
+    """A day's digest mailed to one recipient: makes the daily digest idempotent however
+    often cron runs, for network administrators and the superusers who stand in for them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    sent_on = models.DateField(editable=False)
+
+    class Meta:
+        verbose_name = _("digest delivery")
+        verbose_name_plural = _("digest deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "sent_on"], name="one_digest_per_user_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.sent_on}"

@@ -12,6 +12,8 @@ from django.utils.text import slugify
 from access_requests.models import AccessProfile, Application, Organisation
 
 CPMS_CODE = "cpms"
+# The guide's "European Reference Networks" application: the ERN Collaborative Platform.
+ECP_CODE = "european-reference-networks"
 
 # The guide's "Select an application" list; only CPMS takes requests here.
 APPLICATIONS = [

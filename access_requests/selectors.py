@@ -74,6 +74,15 @@ def wizard_applications() -> QuerySet[Application]:
     return Application.objects.all()
 
 
+def application_by_code(code: str) -> Application | None:
+    """The application with this code, if the reference data has it."""
+    return Application.objects.filter(code=code).first()
+
+
+def application_by_pk(pk: int) -> Application | None:
+    return Application.objects.filter(pk=pk).first()
+
+
 def organisation_node(*, pk: int) -> Organisation | None:
     """A node of a tree with its ancestors loaded in the same query (the tree is 3 deep)."""
     return (
@@ -217,9 +226,9 @@ def working_days_before(moment: datetime, days: int) -> datetime:
     return moment
 
 
-def stale_requests_by_administrator(*, older_than: datetime) -> dict[User, list[AccessRequest]]:
-    """Pending requests submitted before ``older_than``, grouped by each active staff
-    administrator of their network (a request appears for every administrator)."""
+def stale_requests_by_recipient(*, older_than: datetime) -> dict[User, list[AccessRequest]]:
+    """Pending requests submitted before ``older_than``, grouped by each recipient of
+    their network (``network_recipients``: a request appears for every one of them)."""
     stale = list(
         AccessRequest.objects.filter(
             status=AccessRequest.Status.SUBMITTED, submitted_at__lt=older_than
@@ -227,18 +236,18 @@ def stale_requests_by_administrator(*, older_than: datetime) -> dict[User, list[
         .select_related("user", "institution", "network")
         .order_by("submitted_at", "id")
     )
-    if not stale:
-        return {}
     by_network: dict[int, list[AccessRequest]] = defaultdict(list)
     for access_request in stale:
         by_network[access_request.network_id].append(access_request)
     result: dict[User, list[AccessRequest]] = defaultdict(list)
-    assignments = NetworkAdministrator.objects.filter(
-        network_id__in=by_network, user__is_active=True, user__is_staff=True
-    ).select_related("user")
-    for assignment in assignments.order_by("user_id", "network__code"):
-        result[assignment.user].extend(by_network[assignment.network_id])
-    return dict(result)
+    # One or two queries per network with stale requests (a few dozen networks at most).
+    for network_id, waiting in by_network.items():
+        for recipient in network_recipients(network_id):
+            result[recipient].extend(waiting)
+    return {
+        user: sorted(waiting, key=lambda r: (r.submitted_at, r.pk))
+        for user, waiting in sorted(result.items(), key=lambda item: item[0].email)
+    }
 
 
 def network_administrators(network_id: int) -> list[User]:
@@ -247,6 +256,14 @@ def network_administrators(network_id: int) -> list[User]:
         User.objects.filter(
             administered_networks__network_id=network_id, is_active=True, is_staff=True
         ).order_by("email")
+    )
+
+
+def network_recipients(network_id: int) -> list[User]:
+    """Who is told about a network's requests (submissions, reminders, digests): its
+    administrators, or every active superuser when it has none."""
+    return network_administrators(network_id) or list(
+        User.objects.filter(is_superuser=True, is_active=True).order_by("email")
     )
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from access_requests.app_settings import app_settings
 from access_requests.models import (
     AccessProfile,
     AccessRequest,
+    DigestDelivery,
     Membership,
     NetworkAdministrator,
     Organisation,
@@ -52,6 +54,74 @@ class TransitionNotAllowed(RequestError):
 
 class DuplicateRequest(RequestError):
     pass
+
+
+class InvalidProfileChoice(RequestError):
+    """Profiles that cannot be requested here; ``errors`` are the ValidationErrors (codes
+    ``application``, ``held``, ``pending``, ``prerequisite``) step 3 shows."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(str(m) for e in errors for m in e.messages))
+
+
+def profile_choice_errors(
+    *,
+    institution: Organisation,
+    profiles: Iterable[AccessProfile],
+    holdings: selectors.ProfileHoldings,
+) -> list[ValidationError]:
+    """The rules of step 3, for the form and for ``submit_request``: profiles of the
+    institution's application, not held nor pending here, and a prerequisite (HP for
+    Coordinator and Dispatcher) held, pending or chosen too in the same network."""
+    profiles = list(profiles)
+    chosen_ids = {p.pk for p in profiles}
+    errors = []
+    for profile in profiles:
+        if profile.application_id != institution.application_id:
+            errors.append(
+                ValidationError(
+                    _("The %(profile)s profile is not a profile of this application."),
+                    code="application",
+                    params={"profile": profile.name},
+                )
+            )
+        elif profile.pk in holdings.held_here:
+            errors.append(
+                ValidationError(
+                    _("You already hold the %(profile)s profile at this organisation."),
+                    code="held",
+                    params={"profile": profile.name},
+                )
+            )
+        elif profile.pk in holdings.pending_here:
+            errors.append(
+                ValidationError(
+                    _(
+                        "You already have a pending request for the %(profile)s profile "
+                        "at this organisation."
+                    ),
+                    code="pending",
+                    params={"profile": profile.name},
+                )
+            )
+        prerequisite = profile.prerequisite
+        if (
+            prerequisite is not None
+            and prerequisite.pk not in chosen_ids
+            and prerequisite.pk not in holdings.held_or_pending_in_network
+        ):
+            errors.append(
+                ValidationError(
+                    _(
+                        "The %(profile)s profile needs the %(prerequisite)s profile in the "
+                        "same network: select %(prerequisite)s too, or request it first."
+                    ),
+                    code="prerequisite",
+                    params={"profile": profile.name, "prerequisite": prerequisite.name},
+                )
+            )
+    return errors
 
 
 def transition(
@@ -103,6 +173,17 @@ def submit_request(
         raise RequestError(_("Select at least one access profile."))
     if institution.kind != Organisation.Kind.INSTITUTION:
         raise RequestError(_("Select an institution."))
+    errors = profile_choice_errors(
+        institution=institution,
+        profiles=profiles,
+        holdings=selectors.profile_holdings(user=user, institution=institution),
+    )
+    if errors and all(e.code == "pending" for e in errors):
+        raise DuplicateRequest(
+            _("You already have a pending request for this profile at this organisation.")
+        )
+    if errors:
+        raise InvalidProfileChoice(errors)
     try:
         with transaction.atomic():
             access_request = AccessRequest.objects.create(
@@ -159,10 +240,7 @@ def _queue_submission_mails(
         template_prefix="access_requests/email/request_submitted",
         context=context,
     )
-    recipients = selectors.network_administrators(access_request.network_id) or list(
-        User.objects.filter(is_superuser=True, is_active=True).order_by("email")
-    )
-    for administrator in recipients:
+    for administrator in selectors.network_recipients(access_request.network_id):
         queue_mail_to_user(
             user=administrator,
             template_prefix="access_requests/email/request_submitted_admin",
@@ -184,18 +262,69 @@ def withdraw_request(
 def approve_request(
     *, access_request: AccessRequest, actor: User, request: HttpRequest | None = None
 ) -> AccessRequest:
-    """Approve and grant one membership per requested profile (guests get an expiry)."""
+    """Approve and grant one membership per requested profile (guests get an expiry).
+
+    A profile whose prerequisite (HP for Coordinator and Dispatcher) the applicant
+    neither holds in the network nor gets with this request is refused: approve the
+    prerequisite's request first."""
+    try:
+        return _approve(access_request=access_request, actor=actor, request=request)
+    except RequestError:
+        access_request.refresh_from_db()  # the transition was rolled back
+        raise
+
+
+def _check_prerequisites(approved: AccessRequest, profiles: list[AccessProfile]) -> None:
+    granted = {p.pk for p in profiles}
+    needed = {p.prerequisite_id for p in profiles if p.prerequisite_id} - granted
+    if not needed:
+        return
+    # Locked: a revocation of the prerequisite waits for this approval, or the reverse.
+    held = set(
+        Membership.objects.active(at=approved.decided_at)
+        .select_for_update()
+        .filter(user_id=approved.user_id, network_id=approved.network_id, profile_id__in=needed)
+        .values_list("profile_id", flat=True)
+    )
+    for profile in profiles:
+        if profile.prerequisite_id in needed - held:
+            raise RequestError(
+                _(
+                    "The %(profile)s profile needs the %(prerequisite)s profile in the same "
+                    "network, which the applicant does not hold: approve a request for "
+                    "%(prerequisite)s first."
+                )
+                % {"profile": profile.name, "prerequisite": profile.prerequisite.name}
+            )
+
+
+def _approve(
+    *, access_request: AccessRequest, actor: User, request: HttpRequest | None
+) -> AccessRequest:
     with transaction.atomic():
         approved = transition(
             access_request=access_request, to=Status.APPROVED, actor=actor, request=request
         )
+        profiles = list(approved.profiles.select_related("prerequisite"))
+        _check_prerequisites(approved, profiles)
         institution = approved.institution
         expires_at = (
             approved.decided_at + timedelta(days=app_settings.GUEST_ACCESS_DAYS)
             if institution.is_guest
             else None
         )
-        for profile in approved.profiles.all():
+        # A guest membership past its date that cron has not ended yet would pass for
+        # the one being granted: end it first (audited), under the row lock.
+        stale = Membership.objects.select_for_update().filter(
+            user_id=approved.user_id,
+            institution=institution,
+            profile__in=profiles,
+            status=Membership.Status.ACTIVE,
+            expires_at__lte=approved.decided_at,
+        )
+        for membership in stale:
+            _mark_expired(membership)
+        for profile in profiles:
             # A membership the user already holds stays as it is.
             Membership.objects.get_or_create(
                 user_id=approved.user_id,
@@ -322,15 +451,7 @@ def expire_memberships(*, now: datetime | None = None) -> int:
             )
             if locked.status != Membership.Status.ACTIVE or locked.expires_at > now:
                 continue  # changed since the list was read
-            locked.status = Membership.Status.EXPIRED
-            locked.ended_at = locked.expires_at
-            locked.save(update_fields=["status", "ended_at"])
-            record_event(
-                action=AuditEvent.Action.MEMBERSHIP_EXPIRED,
-                actor=None,
-                target=locked,
-                data={"expires_at": locked.expires_at.isoformat()},
-            )
+            _mark_expired(locked)
             queue_mail_to_user(
                 user=locked.user,
                 template_prefix="access_requests/email/membership_expired",
@@ -338,6 +459,19 @@ def expire_memberships(*, now: datetime | None = None) -> int:
             )
         expired += 1
     return expired
+
+
+def _mark_expired(locked: Membership) -> None:
+    """End a locked active membership at its expiry date, audited (no e-mail)."""
+    locked.status = Membership.Status.EXPIRED
+    locked.ended_at = locked.expires_at
+    locked.save(update_fields=["status", "ended_at"])
+    record_event(
+        action=AuditEvent.Action.MEMBERSHIP_EXPIRED,
+        actor=None,
+        target=locked,
+        data={"expires_at": locked.expires_at.isoformat()},
+    )
 
 
 def send_expiry_reminders(*, now: datetime | None = None) -> int:
@@ -372,23 +506,22 @@ def send_expiry_reminders(*, now: datetime | None = None) -> int:
 
 
 def send_digests(*, now: datetime | None = None) -> int:
-    """Mail each network administrator, at most once a day, the list of their pending
-    requests older than ``DIGEST_AFTER_WORKING_DAYS`` working days. Returns the count."""
+    """Mail each network's recipients (administrators, or superusers when it has none),
+    at most once a day, the list of their pending requests older than
+    ``DIGEST_AFTER_WORKING_DAYS`` working days. Returns the count."""
     now = now or timezone.now()
     today: date = timezone.localdate(now)
     older_than = selectors.working_days_before(now, app_settings.DIGEST_AFTER_WORKING_DAYS)
     sent = 0
-    for administrator, waiting in selectors.stale_requests_by_administrator(
+    for administrator, waiting in selectors.stale_requests_by_recipient(
         older_than=older_than
     ).items():
         with transaction.atomic():
-            # The update is the once-a-day lock: a second run the same day updates nothing.
-            updated = (
-                NetworkAdministrator.objects.filter(user=administrator)
-                .exclude(last_digest_sent_on=today)
-                .update(last_digest_sent_on=today)
+            # The once-a-day lock: a second run the same day finds the row.
+            _delivery, created = DigestDelivery.objects.get_or_create(
+                user=administrator, sent_on=today
             )
-            if not updated:
+            if not created:
                 continue
             queue_mail_to_user(
                 user=administrator,
@@ -451,9 +584,7 @@ def send_reminder(
             data={"network": locked.network_id},
             request=request,
         )
-        recipients = selectors.network_administrators(locked.network_id) or list(
-            User.objects.filter(is_superuser=True, is_active=True).order_by("email")
-        )
+        recipients = selectors.network_recipients(locked.network_id)
         context = {
             **_request_mail_context(locked),
             "days": (locked.reminder_sent_at - locked.submitted_at).days,
@@ -505,3 +636,37 @@ def _membership_mail_context(membership: Membership) -> dict:
         "reason": membership.end_reason,
         "cpms_url": _portal_url(reverse("cpms-home")),
     }
+
+
+# --- Network administrators ------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_network_admin(
+    *, user: User, network: Organisation, actor: User, request: HttpRequest | None = None
+) -> NetworkAdministrator:
+    """Scope a staff user to a network's requests and members, audited."""
+    scope = NetworkAdministrator.objects.create(user=user, network=network)
+    record_event(
+        action=AuditEvent.Action.NETWORK_ADMIN_GRANTED,
+        actor=actor,
+        target=user,
+        data={"network": network.code},
+        request=request,
+    )
+    return scope
+
+
+@transaction.atomic
+def revoke_network_admin(
+    *, scope: NetworkAdministrator, actor: User, request: HttpRequest | None = None
+) -> None:
+    """Withdraw a staff user's scope over a network, audited."""
+    record_event(
+        action=AuditEvent.Action.NETWORK_ADMIN_REVOKED,
+        actor=actor,
+        target=scope.user,
+        data={"network": scope.network.code},
+        request=request,
+    )
+    scope.delete()

@@ -24,6 +24,7 @@ from access_requests.app_settings import app_settings
 from access_requests.forms import (
     ApplicationForm,
     InstitutionForm,
+    OrganisationSearchForm,
     ProfileForm,
     SubmissionForm,
     WizardError,
@@ -139,10 +140,18 @@ def wizard_application(request: HttpRequest) -> HttpResponse:
         except WizardError:
             initial = None
         form = ApplicationForm(initial={"application": initial})
+    # An application named in the link but closed (the landing page's ECP link): say so.
+    chosen = form.initial.get("application") and selectors.application_by_pk(
+        form.initial["application"]
+    )
     return render(
         request,
         "access_requests/wizard_application.html",
-        {"form": form, "steps": _steps(1)},
+        {
+            "form": form,
+            "steps": _steps(1),
+            "closed_application": chosen if chosen and not chosen.is_open else None,
+        },
     )
 
 
@@ -170,7 +179,8 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             )
         )
 
-    search = request.GET.get("q", "").strip()[:100] if at_institutions else ""
+    search_form = OrganisationSearchForm(request.GET if at_institutions else {})
+    search = search_form.search()
     rows = selectors.organisation_children(application=application, parent=node, search=search)
     per_page = INSTITUTIONS_PER_PAGE if at_institutions else NODES_PER_PAGE
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
@@ -220,6 +230,7 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             "previous_url": page_url(page.previous_page_number()) if page.has_previous() else "",
             "next_url": page_url(page.next_page_number()) if page.has_next() else "",
             "search": search,
+            "search_form": search_form,
             "selected": selected,
             "at_institutions": at_institutions,
             "form": form,
@@ -358,7 +369,12 @@ def request_submitted(request: HttpRequest, pk: int) -> HttpResponse:
     """The confirmation after "Submit request access": what happens next."""
     access_request = get_object_or_404(selectors.request_of_user(user=request.user, pk=pk))
     return render(
-        request, "access_requests/request_submitted.html", {"access_request": access_request}
+        request,
+        "access_requests/request_submitted.html",
+        {
+            "access_request": access_request,
+            "has_verified_phone": request.user.has_verified_phone(),
+        },
     )
 
 

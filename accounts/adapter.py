@@ -11,9 +11,23 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_otp import user_has_device
 
 from accounts import mail, services
 from accounts.models import User
+
+# allauth's reset flow sets the first password too: its message then says "set".
+FIRST_CHOICE_MESSAGES = {
+    "account/messages/password_changed.txt": "account/messages/password_set.txt",
+}
+
+
+LOGGED_IN_MESSAGE = "account/messages/logged_in.txt"
+
+
+def _second_factor_follows(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and user_has_device(user))
 
 
 def _recipient(email: str, context: dict) -> User | None:
@@ -70,7 +84,18 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def set_password(self, user: User, password: str) -> None:
-        services.set_password(user=user, password=password, request=allauth_context.request)
+        request = allauth_context.request
+        if request is not None and not user.has_usable_password():
+            request._cpms_first_password = True  # read by add_message below
+        services.set_password(user=user, password=password, request=request)
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
+        """allauth's messages, but "Password successfully set." for the first password."""
+        if message_template == LOGGED_IN_MESSAGE and _second_factor_follows(request):
+            return  # "Successfully signed in" would show on the challenge, before the code
+        if getattr(request, "_cpms_first_password", False):
+            message_template = FIRST_CHOICE_MESSAGES.get(message_template, message_template)
+        super().add_message(request, level, message_template, *args, **kwargs)
 
     def get_email_verification_redirect_url(self, email_address: EmailAddress) -> str:
         """After sign-up the verified address leads straight on to choosing the password."""

@@ -1,16 +1,28 @@
 import csv
 
-from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation
+# Imported first so that their registrations exist to be undone below.
+import allauth.account.admin  # noqa: F401
+import django_otp.plugins.otp_static.admin
+import django_otp.plugins.otp_totp.admin  # noqa: F401
+from allauth.account.models import EmailAddress
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.admin_mixins import ReadOnlyModelAdmin, action_confirmation, selected_objects
+from accounts.admin_mixins import ReadOnlyModelAdmin, reset_second_factor_action, selected_objects
 from accounts.models import AuditEvent, SMSDevice, User
-from accounts.services import reset_second_factor
+from accounts.services import set_staff_status
+
+# Second factors and addresses are managed by their owners' own pages, verified, and
+# reset by the audited "Reset the second factor" action, never edited in the admin.
+admin.site.unregister(EmailAddress)
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(User)
@@ -19,7 +31,36 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "first_name", "last_name", "email_language", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "email_language"]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["last_login", "date_joined", "privacy_version", "privacy_acknowledged_at"]
+    # The address changes by verification, the phone by its SMS code, the password by
+    # its owner (or the reset link): an administrator could otherwise take the account.
+    readonly_fields = [
+        "email",
+        "password",
+        "mobile_phone",
+        "last_login",
+        "date_joined",
+        "privacy_version",
+        "privacy_acknowledged_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new account needs its address; it is read-only once the account exists.
+        return self.readonly_fields if obj is not None else []
+
+    def user_change_password(self, request, id, form_url=""):
+        raise PermissionDenied
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        wanted = {"is_staff": obj.is_staff, "is_superuser": obj.is_superuser}
+        # The rights change only through the audited service.
+        stored = User.objects.get(pk=obj.pk)
+        obj.is_staff, obj.is_superuser = stored.is_staff, stored.is_superuser
+        super().save_model(request, obj, form, change)
+        set_staff_status(user=obj, actor=request.user, request=request, **wanted)
+
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name", "email_language"]}),
@@ -56,42 +97,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
-    actions = ["reset_second_factor_of_selected"]
-
-    @admin.action(
-        description=_("Reset the second factor of the selected users…"),
-        permissions=["change"],
-        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
-    )
-    def reset_second_factor_of_selected(self, request, queryset):
-        users = list(selected_objects(self, request, queryset))
-        if request.POST.get("post") != "yes":
-            return action_confirmation(
-                self,
-                request,
-                action="reset_second_factor_of_selected",
-                objects=users,
-                title=_("Reset second factor"),
-                question=_(
-                    "Remove the verified mobile phone and every other second factor of these "
-                    "users? They are logged out, must verify a phone again at their next "
-                    "login, and are told by e-mail."
-                ),
-                button=_("Yes, reset"),
-            )
-        for user in users:
-            reset_second_factor(user=user, actor=request.user, request=request)
-        self.message_user(
-            request,
-            ngettext(
-                "The second factor of %(count)d user was reset.",
-                "The second factor of %(count)d users was reset.",
-                len(users),
-            )
-            % {"count": len(users)},
-            messages.SUCCESS,
-        )
-        return None
+    actions = [reset_second_factor_action(permission="change")]
 
 
 @admin.register(SMSDevice)

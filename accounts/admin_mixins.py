@@ -1,7 +1,12 @@
 """Admin building blocks shared by every app (they sit in the bottom app)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.services import reset_second_factor
 
 
 class ReadOnlyAdminMixin:
@@ -68,3 +73,46 @@ def action_confirmation(
 
 
 MAX_LISTED = 100
+
+
+def reset_second_factor_action(*, permission: str):
+    """The "Reset the second factor" action of any admin whose rows are users or have a
+    ``user`` (memberships): one confirmation page, one service call per person."""
+
+    @admin.action(
+        description=_("Reset the second factor of the selected users…"),
+        permissions=[permission],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def reset_second_factor_of_selected(modeladmin, request, queryset):
+        rows = selected_objects(modeladmin, request, queryset)
+        users = {user.pk: user for user in (getattr(row, "user", row) for row in rows)}
+        if request.POST.get("post") != "yes":
+            return action_confirmation(
+                modeladmin,
+                request,
+                action="reset_second_factor_of_selected",
+                objects=users.values(),
+                title=_("Reset second factor"),
+                question=_(
+                    "Remove the verified mobile phone and every other second factor of these "
+                    "users? They are logged out, must verify a phone again at their next "
+                    "login, and are told by e-mail."
+                ),
+                button=_("Yes, reset"),
+            )
+        for user in users.values():
+            reset_second_factor(user=user, actor=request.user, request=request)
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "The second factor of %(count)d user was reset.",
+                "The second factor of %(count)d users was reset.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
+        return None
+
+    return reset_second_factor_of_selected

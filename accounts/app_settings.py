@@ -49,6 +49,11 @@ class AppSettings:
         return self._setting("SMS_BACKEND", "accounts.sms.ConsoleSMSBackend")
 
     @property
+    def SMS_FILE_PATH(self) -> str:
+        """Where ``FileSMSBackend`` appends its messages (browser tests)."""
+        return str(self._setting("SMS_FILE_PATH", ""))
+
+    @property
     def SMS_CODE_VALIDITY_SECONDS(self) -> int:
         return self._setting("SMS_CODE_VALIDITY_SECONDS", 300)
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = _("Accounts")
+    verbose_name = _("Accounts and audit trail")
 
     def ready(self) -> None:
-        from accounts import receivers  # noqa: F401  (connects the audit receivers)
+        from accounts import checks, receivers  # noqa: F401  (registers checks, receivers)

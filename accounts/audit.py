@@ -23,6 +23,12 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return request.META.get("REMOTE_ADDR")
 
 
+def mask_email(email: str) -> str:
+    """``a•••@example.eu``: enough to recognise an address in the trail, not to reuse it."""
+    local, _at, domain = (email or "").partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else ""
+
+
 def record_event(
     *,
     action: str,

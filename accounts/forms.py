@@ -168,6 +168,8 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = _("E-mail")
         self.fields["password"].label = _("Password")
+        # allauth's "Forgot your password?" help text: the page has the guide's link.
+        self.fields["password"].help_text = ""
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
 

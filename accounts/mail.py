@@ -7,12 +7,17 @@ leaves it queued for ``manage.py send_queued_mail``.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -22,6 +27,9 @@ from accounts.models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+_deferred_ids: ContextVar[list[int] | None] = ContextVar("cpms_deferred_mail", default=None)
+# A claim older than this belongs to a process that died while sending.
+CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 def language_for(user) -> str:
@@ -63,8 +71,36 @@ def queue_mail(
         for address in recipients
     ]
     ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: send_queued(ids=ids))
+    deferred = _deferred_ids.get()
+    if deferred is not None:
+        deferred.extend(ids)
+    else:
+        transaction.on_commit(lambda: send_queued(ids=ids))
     return rows
+
+
+@contextmanager
+def sending_deferred() -> Iterator[list[int]]:
+    """Queue without sending; yields the ids queued, for the caller to send later.
+
+    A page that must not reveal by its timing whether it wrote to anyone sends them
+    once its response is delivered (``send_after_response``).
+    """
+    ids: list[int] = []
+    token = _deferred_ids.set(ids)
+    try:
+        yield ids
+    finally:
+        _deferred_ids.reset(token)
+
+
+def send_after_response(response: HttpResponse, ids: list[int]) -> HttpResponse:
+    """Send the e-mails ``ids`` when the server closes ``response``, after delivering it."""
+    if ids:
+        # Django's own hook for work at close() (the public request_finished signal
+        # does not say which request finished).
+        response._resource_closers.append(lambda: send_queued(ids=ids))
+    return response
 
 
 def queue_mail_to_user(*, user, template_prefix: str, context: dict[str, Any]) -> None:
@@ -72,27 +108,62 @@ def queue_mail_to_user(*, user, template_prefix: str, context: dict[str, Any]) -
     queue_mail(to=user.email, template_prefix=template_prefix, context=context, user=user)
 
 
+def _claim(pks: list[int], now) -> list[OutboundEmail]:
+    """The rows of ``pks`` this process may send: each is claimed by one conditional
+    UPDATE, so the send after commit and the cron job never both send it."""
+    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    claimed = [
+        pk
+        for pk in pks
+        if OutboundEmail.objects.filter(claimable, pk=pk, sent_at__isnull=True).update(
+            claimed_at=now
+        )
+    ]
+    return list(OutboundEmail.objects.filter(pk__in=claimed).order_by("created_at", "id"))
+
+
+def _failed(row: OutboundEmail, exc: Exception) -> None:
+    logger.warning("E-mail %s to %s not sent: %s", row.pk, row.to, exc)
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        attempts=row.attempts + 1, last_error=str(exc)[:2000], claimed_at=None
+    )
+
+
 def send_queued(*, ids: Iterable[int] | None = None, limit: int = 500) -> tuple[int, int]:
-    """Try to send unsent e-mails (those given, or the oldest); return (sent, failed)."""
+    """Try to send unsent e-mails (those given, or the oldest) over one connection;
+    return (sent, failed). Rows another process is sending are left to it."""
     pending = OutboundEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
     if ids is not None:
         pending = pending.filter(pk__in=list(ids))
+    now = timezone.now()
+    rows = _claim(
+        list(pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit]), now
+    )
+    if not rows:
+        return 0, 0
     sent = failed = 0
-    for row in pending.order_by("created_at", "id")[:limit]:
-        message = EmailMultiAlternatives(row.subject, row.body, to=[row.to])
-        if row.html_body:
-            message.attach_alternative(row.html_body, "text/html")
-        try:
-            message.send()
-        except Exception as exc:  # any transport failure keeps the row for a retry
-            logger.warning("E-mail %s to %s not sent: %s", row.pk, row.to, exc)
-            OutboundEmail.objects.filter(pk=row.pk).update(
-                attempts=row.attempts + 1, last_error=str(exc)[:2000]
-            )
-            failed += 1
-        else:
-            OutboundEmail.objects.filter(pk=row.pk).update(
-                sent_at=timezone.now(), attempts=row.attempts + 1, last_error=""
-            )
-            sent += 1
+    connection = mailers.default
+    try:
+        connection.open()  # SMTP: bounded by the mailer's timeout (EMAIL_TIMEOUT)
+    except Exception as exc:  # the server is down: every row waits for the next run
+        for row in rows:
+            _failed(row, exc)
+        return 0, len(rows)
+    try:
+        for row in rows:
+            message = EmailMultiAlternatives(row.subject, row.body, to=[row.to])
+            if row.html_body:
+                message.attach_alternative(row.html_body, "text/html")
+            try:
+                connection.send_messages([message])
+            except Exception as exc:  # any transport failure keeps the row for a retry
+                _failed(row, exc)
+                failed += 1
+            else:
+                OutboundEmail.objects.filter(pk=row.pk).update(
+                    sent_at=timezone.now(), attempts=row.attempts + 1, last_error=""
+                )
+                sent += 1
+    finally:
+        connection.close()
     return sent, failed

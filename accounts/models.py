@@ -202,6 +202,9 @@ class AuditEvent(models.Model):
         MFA_ENROLLED = "mfa_enrolled", _("Second factor enrolled")
         MFA_REMOVED = "mfa_removed", _("Second factor removed")
         MFA_RESET = "mfa_reset", _("Second factor reset by an administrator")
+        STAFF_STATUS_CHANGED = "staff_status_changed", _("Administrator rights changed")
+        NETWORK_ADMIN_GRANTED = "network_admin_granted", _("Network administration granted")
+        NETWORK_ADMIN_REVOKED = "network_admin_revoked", _("Network administration withdrawn")
         PRIVACY_ACKNOWLEDGED = "privacy_ack", _("Privacy statement acknowledged")
         DATA_EXPORTED = "data_exported", _("Personal data downloaded")
         ACCOUNT_DELETED = "account_deleted", _("Account deleted")
@@ -256,6 +259,8 @@ class OutboundEmail(models.Model):
     html_body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set by the process that sends the row, so that no other sends it too.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -56,27 +56,70 @@ def user_foreign_keys(model: type[models.Model]) -> list[models.ForeignKey]:
     ]
 
 
-def records_about(*, user: User) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every other model that point at the user (requests, memberships, ...).
+def _owns(key: models.ForeignKey) -> bool:
+    # The user's own rows go when the account goes (CASCADE); rows that merely name
+    # the user (decided by, ended by: SET_NULL) belong to someone else.
+    return key.remote_field.on_delete is models.CASCADE
 
-    Found through the models' foreign keys rather than imported, so that the
-    bottom app does not depend on the apps built on it.
-    """
-    found: dict[str, list[dict[str, Any]]] = {}
+
+def _user_models():
     for model in apps.get_models():
         label = model._meta.label_lower
         if label in _SKIPPED_MODELS or model is User:
             continue
         keys = user_foreign_keys(model)
-        if not keys:
-            continue
+        if keys:
+            yield label, model, keys
+
+
+def records_about(*, user: User) -> dict[str, list[dict[str, Any]]]:
+    """The rows the user owns in every other model (requests, memberships, ...).
+
+    Found through the models' foreign keys rather than imported, so that the
+    bottom app does not depend on the apps built on it. Other people's rows that
+    name the user (a request the user decided) are not part of it: see ``mentions_of``.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    for label, model, keys in _user_models():
         condition = Q()
-        for key in keys:
+        for key in filter(_owns, keys):
             condition |= Q(**{key.name: user})
+        if not condition:
+            continue
         rows = [_record(obj) for obj in model._default_manager.filter(condition).order_by("pk")]
         if rows:
             found[label] = rows
     return found
+
+
+def owned_row_ids(*, user: User) -> dict[str, list[str]]:
+    """The ids (as the audit trail stores them) of the rows the user owns, by model label."""
+    found: dict[str, list[str]] = {}
+    for label, model, keys in _user_models():
+        condition = Q()
+        for key in filter(_owns, keys):
+            condition |= Q(**{key.name: user})
+        if condition:
+            ids = [
+                str(pk)
+                for pk in model._default_manager.filter(condition).values_list("pk", flat=True)
+            ]
+            if ids:
+                found[label] = ids
+    return found
+
+
+def mentions_of(*, user: User) -> dict[str, int]:
+    """How many rows of other people name the user (e.g. requests decided): counts only."""
+    counts: dict[str, int] = {}
+    for label, model, keys in _user_models():
+        for key in keys:
+            if _owns(key):
+                continue
+            count = model._default_manager.filter(**{key.name: user}).count()
+            if count:
+                counts[f"{label}.{key.name}"] = count
+    return counts
 
 
 def audit_events_about(*, user: User) -> models.QuerySet[AuditEvent]:
@@ -87,7 +130,14 @@ def audit_events_about(*, user: User) -> models.QuerySet[AuditEvent]:
 
 
 def personal_data(*, user: User) -> dict[str, Any]:
-    """The download of "my data": the account, its addresses, its records, its audit trail."""
+    """The download of "my data": the account, its addresses, its records, its audit trail.
+
+    Events the user caused on other people's rows keep their type and id, not their label.
+    """
+    records = records_about(user=user)
+    own_targets = {(User._meta.label_lower, str(user.pk))} | {
+        (label, str(row["id"])) for label, rows in records.items() for row in rows
+    }
     return {
         "user": {
             "id": user.pk,
@@ -107,14 +157,19 @@ def personal_data(*, user: User) -> dict[str, Any]:
             {"email": address.email, "verified": address.verified, "primary": address.primary}
             for address in EmailAddress.objects.filter(user=user).order_by("pk")
         ],
-        "records": records_about(user=user),
+        "records": records,
+        "mentioned_in": mentions_of(user=user),
         "audit_events": [
             {
                 "time": event.created_at.isoformat(),
                 "action": event.action,
                 "by_me": event.actor_id == user.pk,
                 "target_type": event.target_type,
-                "target": event.target_repr,
+                "target": (
+                    event.target_repr
+                    if (event.target_type, event.target_id) in own_targets
+                    else ""
+                ),
                 "data": event.data,
                 "ip": event.ip,
             }

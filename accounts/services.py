@@ -10,13 +10,14 @@ from django.db.models import F, ProtectedError, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import device_classes
 
 from accounts import selectors
 from accounts.app_settings import app_settings
-from accounts.audit import record_event
+from accounts.audit import mask_email, record_event
 from accounts.mail import queue_mail_to_user
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, OutboundEmail, User
 
 Action = AuditEvent.Action
 
@@ -121,7 +122,11 @@ def record_email_changed(
         action=Action.PROFILE_CHANGED,
         actor=getattr(request, "user", None),
         target=user,
-        data={"fields": ["email"]},
+        data={
+            "fields": ["email"],
+            "from_email": mask_email(from_email),
+            "to_email": mask_email(to_email),
+        },
         request=request,
     )
 
@@ -148,12 +153,17 @@ def export_personal_data(*, user: User, request: HttpRequest | None) -> dict[str
     return selectors.personal_data(user=user)
 
 
+class AccountDeletionError(Exception):
+    """The account could not be deleted; ``str()`` can be shown to the user."""
+
+
 @transaction.atomic
 def delete_account(*, user: User, request: HttpRequest | None) -> None:
     """Delete the account; the audit trail stays, without the person's identity.
 
-    Events by the user lose their actor (``on_delete=SET_NULL``); events about
-    the user keep the target's type and id but lose its label (name and address).
+    Events by the user lose their actor (``on_delete=SET_NULL``); events about the
+    user or one of their rows (requests, memberships, phones...) keep the target's
+    type and id but lose its label (name and address); e-mails to them are purged.
     """
     user_id = user.pk
     record_event(
@@ -162,10 +172,28 @@ def delete_account(*, user: User, request: HttpRequest | None) -> None:
         data={"user_id": user_id},
         request=request,
     )
-    AuditEvent.objects.filter(target_type=User._meta.label_lower, target_id=str(user_id)).update(
-        target_repr=""
-    )
-    _delete_with_owned_rows(user)
+    targets = {User._meta.label_lower: [str(user_id)], **selectors.owned_row_ids(user=user)}
+    for target_type, ids in targets.items():
+        AuditEvent.objects.filter(target_type=target_type, target_id__in=ids).exclude(
+            target_repr=""
+        ).update(target_repr="")
+    addresses = {
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    }
+    to_the_person = Q()
+    for address in addresses:
+        to_the_person |= Q(to__iexact=address)
+    OutboundEmail.objects.filter(to_the_person).delete()
+    try:
+        _delete_with_owned_rows(user)
+    except ProtectedError as exc:
+        raise AccountDeletionError(
+            _(
+                "Your account could not be deleted: it is still needed by records of the "
+                "portal. Please contact the support."
+            )
+        ) from exc
 
 
 def _delete_with_owned_rows(user: User) -> None:
@@ -251,6 +279,36 @@ def reset_second_factor(*, user: User, actor: User, request: HttpRequest | None 
             user=locked, template_prefix="accounts/email/second_factor_reset", context={}
         )
     return sum(removed.values())
+
+
+@transaction.atomic
+def set_staff_status(
+    *,
+    user: User,
+    is_staff: bool,
+    is_superuser: bool,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Grant or withdraw the administrator rights (staff, superuser), audited.
+
+    Returns whether anything changed.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = {"is_staff": locked.is_staff, "is_superuser": locked.is_superuser}
+    after = {"is_staff": is_staff, "is_superuser": is_superuser}
+    if before == after:
+        return False
+    User.objects.filter(pk=locked.pk).update(**after)
+    user.is_staff, user.is_superuser = is_staff, is_superuser
+    record_event(
+        action=Action.STAFF_STATUS_CHANGED,
+        actor=actor,
+        target=locked,
+        data={"before": before, "after": after},
+        request=request,
+    )
+    return True
 
 
 def _last_seen():

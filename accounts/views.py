@@ -6,6 +6,7 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import robot_check, services
+from accounts import mail, robot_check, services
 from accounts.app_settings import app_settings
 from accounts.forms import (
     AccountDeletionForm,
@@ -25,6 +26,7 @@ from accounts.forms import (
     ProfileForm,
 )
 from accounts.middleware import needs_privacy_acknowledgement
+from accounts.two_factor.views import second_factor_required
 
 
 @login_not_required
@@ -96,6 +98,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
+@second_factor_required(come_back_to="accounts:profile")
 def data_export(request: HttpRequest) -> HttpResponse:
     """Download of everything the portal holds about the user, as JSON."""
     data = services.export_personal_data(user=request.user, request=request)
@@ -108,13 +111,20 @@ def data_export(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@second_factor_required()
 def account_delete(request: HttpRequest) -> HttpResponse:
-    """Delete the account after the password; the audit trail keeps no identity."""
+    """Delete the account after the password (and the second factor, if any); the audit
+    trail keeps no identity."""
     form = AccountDeletionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        user = request.user
+        try:
+            services.delete_account(user=request.user, request=request)
+        except services.AccountDeletionError as exc:
+            messages.error(request, str(exc))
+            return render(request, "accounts/account_delete.html", {"form": form})
+        # The person is gone: end the session without a logout event naming them.
+        request.user = AnonymousUser()
         logout(request)
-        services.delete_account(user=user, request=request)
         messages.success(request, _("Your account has been deleted."))
         return redirect("home")
     return render(request, "accounts/account_delete.html", {"form": form})
@@ -126,11 +136,14 @@ def new_link(request: HttpRequest) -> HttpResponse:
     """A new verification or password link, whatever happened to the old one."""
     form = NewLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if ratelimit.consume(
-            request, action="reset_password", key=form.cleaned_data["email"].lower()
-        ):
-            services.send_new_link(email=form.cleaned_data["email"], request=request)
-        return render(
+        # The link goes out after the page: a known address must take no longer.
+        with mail.sending_deferred() as queued:
+            if ratelimit.consume(
+                request, action="reset_password", key=form.cleaned_data["email"].lower()
+            ):
+                services.send_new_link(email=form.cleaned_data["email"], request=request)
+        response = render(
             request, "accounts/new_link_sent.html", {"email": form.cleaned_data["email"]}
         )
+        return mail.send_after_response(response, queued)
     return render(request, "accounts/new_link_request.html", {"form": form})

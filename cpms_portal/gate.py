@@ -21,10 +21,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from access_requests.models import Membership
 from access_requests.reference_data import CPMS_CODE
+from accounts.urls_utils import safe_next_url  # noqa: F401  (the gate's callers use it)
 from preferences.gate import PREFERENCES_URL_NAME, preferences_answered
 
 CPMS_URL_PREFIXES = ("/cpms/",)
@@ -94,16 +94,6 @@ def check(request: HttpRequest) -> HttpResponse | None:
     return HttpResponseRedirect(
         f"{page}{separator}{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
     )
-
-
-def safe_next_url(request: HttpRequest, default: str = "cpms-home") -> str:
-    """The ``next`` of the request if it stays on this site, else ``default``."""
-    url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return resolve_url(default)
 
 
 class CPMSGateMiddleware:

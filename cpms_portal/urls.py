@@ -16,6 +16,7 @@ secure_admin_site(admin.site)
 urlpatterns = [
     path("", views.landing, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("cpms/", views.cpms_home, name="cpms-home"),
     path("cpms/preferences/", include("preferences.urls")),
     path("cpms/reports/", include("reports.urls")),

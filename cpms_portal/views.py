@@ -1,19 +1,29 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from access_requests import selectors
 from access_requests.models import Membership
+from access_requests.reference_data import ECP_CODE
 
 
 @login_not_required
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
     """The guide's CPMS login page: what the CPMS is, how to get in, where to get help."""
-    return render(request, "cpms_portal/landing.html")
+    ecp_url = reverse("access_requests:wizard-application")
+    ecp = selectors.application_by_code(ECP_CODE)
+    if ecp is not None:
+        ecp_url += "?" + urlencode({"application": ecp.pk})
+    return render(request, "cpms_portal/landing.html", {"ecp_url": ecp_url})
 
 
 def cpms_home(request: HttpRequest) -> HttpResponse:
@@ -25,6 +35,13 @@ def cpms_home(request: HttpRequest) -> HttpResponse:
         .order_by("network__code", "institution__code", "profile__position")
     )
     return render(request, "cpms_portal/cpms_home.html", {"memberships": memberships})
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, allauth's)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @login_not_required

@@ -2,6 +2,7 @@
 
 - ``ConsoleSMSBackend`` prints each message (development);
 - ``LocmemSMSBackend`` keeps them in ``accounts.sms.outbox`` (tests);
+- ``FileSMSBackend`` appends them to the file ``CPMS_SMS_FILE_PATH`` (browser tests);
 - ``TwilioSMSBackend`` sends them with the official ``twilio`` SDK (production).
 
 Every backend raises :class:`SMSDeliveryError` with a message a user can read
@@ -14,22 +15,26 @@ from accounts.app_settings import app_settings
 from accounts.sms.backends import (
     BaseSMSBackend,
     ConsoleSMSBackend,
+    FileSMSBackend,
     LocmemSMSBackend,
     SMSDeliveryError,
     SMSMessage,
     TwilioSMSBackend,
     outbox,
+    read_sms_file,
 )
 
 __all__ = [
     "BaseSMSBackend",
     "ConsoleSMSBackend",
+    "FileSMSBackend",
     "LocmemSMSBackend",
     "SMSDeliveryError",
     "SMSMessage",
     "TwilioSMSBackend",
     "get_backend",
     "outbox",
+    "read_sms_file",
     "send_sms",
 ]
 

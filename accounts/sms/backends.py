@@ -1,7 +1,10 @@
+import json
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from accounts.app_settings import app_settings
@@ -44,6 +47,40 @@ class LocmemSMSBackend(BaseSMSBackend):
 
     def send(self, message: SMSMessage) -> None:
         outbox.append(message)
+
+
+class FileSMSBackend(BaseSMSBackend):
+    """Appends each message as one JSON line to ``CPMS_SMS_FILE_PATH``.
+
+    For the browser tests: the portal runs in another process there, so the
+    test reads the codes from this file instead of the locmem outbox.
+    """
+
+    def __init__(self):
+        if not app_settings.SMS_FILE_PATH:
+            raise ImproperlyConfigured("FileSMSBackend needs the CPMS_SMS_FILE_PATH setting.")
+        self.path = Path(app_settings.SMS_FILE_PATH)
+
+    def send(self, message: SMSMessage) -> None:
+        line = json.dumps(asdict(message), ensure_ascii=False) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # One write() of the whole line in append mode: lines of concurrent
+            # senders do not interleave.
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(line)
+        except OSError as exc:
+            logger.warning("Could not write an SMS to %s: %s", self.path, exc)
+            raise SMSDeliveryError() from exc
+
+
+def read_sms_file(path: str | Path) -> list[SMSMessage]:
+    """The messages a FileSMSBackend wrote to ``path``, oldest first (none if no file)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    return [SMSMessage(**json.loads(line)) for line in lines if line.strip()]
 
 
 class TwilioSMSBackend(BaseSMSBackend):

@@ -17,7 +17,15 @@ REFUSED_NUMBER_TYPES = {
 }
 
 
-class PhoneForm(forms.Form):
+class UnsuffixedForm(forms.Form):
+    """Labels as the guide writes them: no colon after them (as on the sign-up form)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class PhoneForm(UnsuffixedForm):
     number = PhoneNumberField(
         label=_("Mobile phone"),
         help_text=PHONE_HELP,
@@ -53,7 +61,7 @@ class PhoneForm(forms.Form):
         return number
 
 
-class CodeForm(forms.Form):
+class CodeForm(UnsuffixedForm):
     """A one-time code: six digits (SMS, authenticator app)."""
 
     code = forms.RegexField(
@@ -83,7 +91,7 @@ class CodeForm(forms.Form):
         return self.cleaned_data["code"].replace(" ", "").strip()
 
 
-class RecoveryCodeForm(forms.Form):
+class RecoveryCodeForm(UnsuffixedForm):
     code = forms.CharField(
         label=_("Recovery code"),
         max_length=16,

@@ -21,7 +21,7 @@ from accounts.audit import record_event
 from accounts.mail import language_for
 from accounts.models import AuditEvent, SMSDevice, User
 from accounts.sms import SMSDeliveryError, send_sms
-from accounts.two_factor.selectors import METHOD_OF_MODEL, Method
+from accounts.two_factor.selectors import METHOD_OF_MODEL, Method, mask_number
 
 RECOVERY_CODE_COUNT = 10
 SMS_RATE_LIMIT_ACTION = "cpms_sms_send"
@@ -83,10 +83,20 @@ def add_phone(*, user: User, number, request: HttpRequest | None = None) -> SMSD
             action=AuditEvent.Action.PHONE_ADDED,
             actor=user,
             target=device,
-            data={"number": device.number.as_e164},
+            data={"number": mask_number(device.number)},
             request=request,
         )
     return device
+
+
+def _refuse_within_cooldown(device: SMSDevice) -> None:
+    wait = resend_wait_seconds(device)
+    if wait:
+        raise SendNotAllowed(
+            _("A code was sent a moment ago. You can ask for a new one in %(seconds)d seconds.")
+            % {"seconds": wait},
+            retry_in=wait,
+        )
 
 
 def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
@@ -95,19 +105,15 @@ def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
     The SMS goes out after the code is stored; if the provider fails, the code is
     withdrawn and the cooldown lifted so that the user can try again at once.
     """
-    wait = resend_wait_seconds(device)
-    if wait:
-        raise SendNotAllowed(
-            _("A code was sent a moment ago. You can ask for a new one in %(seconds)d seconds.")
-            % {"seconds": wait},
-            retry_in=wait,
-        )
+    _refuse_within_cooldown(device)
     if not consume(request, action=SMS_RATE_LIMIT_ACTION, key=device.number.as_e164):
         raise SendNotAllowed(
             _("Too many codes were requested. Please wait a few minutes and try again.")
         )
     with transaction.atomic():
         locked = SMSDevice.objects.select_for_update().get(pk=device.pk)
+        # Again on the locked row: a double click has both requests past the first check.
+        _refuse_within_cooldown(locked)
         token = locked.issue_token(binding=_session_binding(request))
     minutes = app_settings.SMS_CODE_VALIDITY_SECONDS // 60
     with translation.override(language_for(device.user)):
@@ -161,7 +167,7 @@ def verify_phone(
             action=AuditEvent.Action.PHONE_VERIFIED,
             actor=user,
             target=locked,
-            data={"number": locked.number.as_e164},
+            data={"number": mask_number(locked.number)},
             request=request,
         )
     device.refresh_from_db()

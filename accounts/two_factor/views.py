@@ -8,7 +8,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -23,7 +23,7 @@ from accounts.sms import SMSDeliveryError
 from accounts.two_factor import selectors, services
 from accounts.two_factor.forms import CodeForm, PhoneForm, RecoveryCodeForm
 from accounts.two_factor.selectors import Method
-from cpms_portal.gate import safe_next_url
+from accounts.urls_utils import safe_next_url
 
 TOTP_KEY_SESSION_KEY = "_cpms_totp_pending_key"
 # Lazy: a module-level constant is built once, at import, in no request's language.
@@ -43,6 +43,32 @@ def _throttled(retry_in: int) -> str:
     }
 
 
+def _challenge_first(request: HttpRequest, come_back_to: str | None = None):
+    """The challenge, when the user has a second factor the session has not verified."""
+    if user_has_device(request.user) and not request.user.is_verified():
+        next_url = resolve_url(come_back_to) if come_back_to else request.get_full_path()
+        return redirect(
+            f"{reverse('two_factor:challenge')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
+        )
+    return None
+
+
+def second_factor_required(come_back_to: str | None = None):
+    """A sensitive page needs a session verified with the user's second factor, if any.
+
+    ``come_back_to``: where the challenge leads afterwards when the view only takes a POST.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            return _challenge_first(request, come_back_to) or view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def verified_session_required(view):
     """Managing second factors needs a session verified with one (or none enrolled yet)."""
 
@@ -50,12 +76,7 @@ def verified_session_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.has_verified_phone():
             return redirect(_with_next(reverse("two_factor:phone"), request))
-        if user_has_device(request.user) and not request.user.is_verified():
-            return redirect(
-                f"{reverse('two_factor:challenge')}?"
-                f"{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
-            )
-        return view(request, *args, **kwargs)
+        return _challenge_first(request) or view(request, *args, **kwargs)
 
     return wrapper
 
@@ -110,7 +131,9 @@ def phone(request: HttpRequest) -> HttpResponse:
     form = PhoneForm(request.POST)
     if not form.is_valid():
         return _phone_page(request, form=form)
-    device = services.add_phone(user=request.user, number=form.cleaned_data["number"])
+    device = services.add_phone(
+        user=request.user, number=form.cleaned_data["number"], request=request
+    )
     try:
         services.send_sms_code(device=device, request=request)
     except (SMSDeliveryError, services.SendNotAllowed) as exc:

@@ -516,3 +516,32 @@ def test_two_admins_deciding_the_same_50_requests_at_once_leave_one_decision_eac
         assert decisions.count() == 1
         memberships = Membership.objects.filter(granted_by_request=req).count()
         assert memberships == (2 if req.status == S.APPROVED else 0)
+
+
+def test_bulk_approve_skips_a_coordinator_without_hp_with_the_reason(admin_client, institution):
+    hp = AccessProfileFactory(application=institution.application, code="HP", name="HP")
+    coordinator = AccessProfileFactory(
+        application=institution.application, code="COORD", name="Coordinator", prerequisite=hp
+    )
+    alone = AccessRequestFactory(institution=institution, with_profiles=[coordinator])
+    fine = AccessRequestFactory(institution=institution, with_profiles=[hp])
+    done = act(admin_client, QUEUE, "approve_selected", [alone, fine], post="yes")
+    assert "1 request approved." in messages_of(done)
+    assert (
+        f"#{alone.pk} skipped: The Coordinator profile needs the HP profile in the same "
+        "network, which the applicant does not hold: approve a request for HP first."
+    ) in messages_of(done)
+    alone.refresh_from_db()
+    assert alone.status == S.SUBMITTED
+
+
+def test_queue_fits_1280_px_merged_columns_and_a_short_comment(admin_client, institution):
+    req = AccessRequestFactory(institution=institution, comment="x" * 50 + " the whole story")
+    body = admin_client.get(QUEUE).content.decode()
+    assert 'id="nav-sidebar"' not in body  # the app list gives the queue its width
+    for column in ["network_and_country", "institution_and_profiles", "submitted_and_age"]:
+        assert f"column-{column}" in body
+    for gone in ["column-profile_names", "column-age_in_days", "column-country"]:
+        assert gone not in body
+    assert f'title="{req.comment}"' in body and "x" * 50 not in body.replace(req.comment, "")
+    assert "0 days" in body

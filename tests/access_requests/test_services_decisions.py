@@ -229,3 +229,43 @@ def test_no_reminder_for_a_decided_request():
     services.withdraw_request(access_request=req, user=req.user)
     with pytest.raises(services.TransitionNotAllowed):
         services.send_reminder(access_request=req, user=req.user)
+
+
+def test_approval_ends_a_guest_membership_past_its_date_and_grants_a_new_one(time_machine):
+    time_machine.move_to(datetime(2026, 5, 4, 9, 0, tzinfo=BRUSSELS), tick=False)
+    guest = InstitutionFactory(code="0000", name="Guest Access")
+    stale = MembershipFactory(institution=guest, expires_at=timezone.now() - timedelta(days=1))
+    # Cron has not run: the old row still says active.
+    assert stale.status == Membership.Status.ACTIVE
+    req = AccessRequestFactory(user=stale.user, institution=guest, with_profiles=[stale.profile])
+
+    services.approve_request(access_request=req, actor=UserFactory(is_staff=True))
+
+    stale.refresh_from_db()
+    assert stale.status == Membership.Status.EXPIRED and stale.ended_at == stale.expires_at
+    (granted,) = Membership.objects.active().filter(user=stale.user, profile=stale.profile)
+    assert granted.granted_by_request == req and granted.expires_at > timezone.now()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERSHIP_EXPIRED)
+    assert event.target_id == str(stale.pk)
+
+
+def test_digest_of_a_network_without_administrators_goes_to_the_superusers(time_machine):
+    monday = datetime(2026, 3, 2, 7, 0, tzinfo=BRUSSELS)
+    time_machine.move_to(monday, tick=False)
+    orphan = AccessRequestFactory(submitted_at=monday - timedelta(days=10))
+    root = UserFactory(is_staff=True, is_superuser=True)
+    UserFactory(is_staff=True, is_superuser=True, is_active=False)
+
+    assert services.send_digests() == 1
+    (digest,) = mails_to(root)
+    assert f"#{orphan.pk} " in digest.body
+    assert services.send_digests() == 0  # once a day, for superusers too
+
+
+def test_submission_reminder_and_digest_share_the_recipients_selector():
+    req = AccessRequestFactory()
+    root = UserFactory(is_staff=True, is_superuser=True)
+    assert selectors.network_recipients(req.network_id) == [root]
+    admin = UserFactory(is_staff=True)
+    NetworkAdministrator.objects.create(user=admin, network=req.network)
+    assert selectors.network_recipients(req.network_id) == [admin]

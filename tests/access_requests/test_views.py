@@ -16,6 +16,7 @@ from tests.factories import (
     AccessRequestFactory,
     ApplicationFactory,
     MembershipFactory,
+    SMSDeviceFactory,
     UserFactory,
 )
 
@@ -221,3 +222,15 @@ def test_reminder_for_another_users_request_is_not_found(client, user):
     assert client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
     other.refresh_from_db()
     assert other.reminder_sent_at is None
+
+
+def test_confirmation_asks_for_a_phone_only_when_none_is_verified(client, user):
+    access_request = AccessRequestFactory(user=user)
+    url = reverse("access_requests:request-submitted", args=[access_request.pk])
+    body = html.unescape(client.get(url).content.decode())
+    assert "Add your mobile phone number now" in body
+    assert reverse("two_factor:phone") in body
+    SMSDeviceFactory(user=user, confirmed=True)
+    body = html.unescape(client.get(url).content.decode())
+    assert "Add your mobile phone number now" not in body
+    assert "Your mobile phone number is already verified." in body

@@ -224,7 +224,7 @@ def test_step_2_search_filters_and_keeps_the_state_in_page_links(client, user, b
     assert "DE15 - Klinikum 15" in body and "DE21 - Klinikum 21" not in body
     body = text(step2(client, big_country, q="Klinikum"))
     assert "Showing 1 to 25 of 59 entries" in body
-    assert "q=Klinikum&page=2" in body or "q=Klinikum&amp;page=2" in body.replace("&", "&amp;")
+    assert "q=Klinikum&page=2" in body
     body = text(step2(client, big_country, q="nowhere"))
     assert "Showing 0 to 0 of 0 entries" in body
     assert "No organisation matches your search." in body

@@ -213,3 +213,18 @@ def test_a_resend_within_the_cooldown_is_refused_with_the_seconds_left(
     body = response.content.decode()
     assert "You can ask for a new one in 40 seconds" in body
     assert 'data-countdown="40"' in body
+
+
+def test_adding_a_phone_is_audited_with_the_clients_address(client, user):
+    client.post(PHONE_URL, {"number": "+32 470 12 34 56"}, REMOTE_ADDR="203.0.113.9")
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PHONE_ADDED)
+    assert event.ip == "203.0.113.9"
+
+
+def test_phone_and_code_labels_have_no_colon_as_in_the_guide(client, user):
+    client.post(PHONE_URL, {"number": "+32 470 12 34 56"})
+    body = client.get(PHONE_URL).content.decode()
+
+    assert "Mobile phone</label>" in body and "Verification code</label>" in body
+    assert "Mobile phone:" not in body and "code:" not in body

@@ -85,3 +85,34 @@ def test_the_trail_stays_append_only_on_postgresql(history, is_postgresql):
             change(AuditEvent.objects.filter(pk=event.pk))
     # Anonymisation is allowed: clearing the actor and the target's label.
     AuditEvent.objects.filter(pk=event.pk).update(actor=None, target_repr="")
+
+
+def test_deletion_leaves_no_trace_of_the_person_in_events_or_mail(history):
+    from accounts.mail import queue_mail_to_user
+    from accounts.models import OutboundEmail
+    from accounts.two_factor.services import add_phone
+
+    admin, member, _unrelated = history
+    member.last_name = "Kowalczyk"
+    member.save()
+    request = AccessRequestFactory(user=member)
+    membership = MembershipFactory(
+        user=member, institution=request.institution, granted_by_request=request
+    )
+    record_event(action=Action.REQUEST_SUBMITTED, actor=member, target=request)
+    record_event(action=Action.MEMBERSHIP_REVOKED, actor=admin, target=membership)
+    add_phone(user=member, number="+4915187654321")
+    queue_mail_to_user(
+        user=member, template_prefix="accounts/email/second_factor_reset", context={}
+    )
+    to_admin = OutboundEmail.objects.create(to=admin.email, subject="Queue", body="x")
+
+    services.delete_account(user=member, request=None)
+
+    for event in AuditEvent.objects.all():
+        trace = f"{event.target_repr} {event.data}"
+        for identity in ("anna.schmidt", "Kowalczyk", "87654321"):
+            assert identity not in trace, (event.action, trace)
+    phone = AuditEvent.objects.get(action=Action.PHONE_ADDED)
+    assert phone.data == {"number": "+49 •••••••••21"}
+    assert list(OutboundEmail.objects.all()) == [to_admin]

@@ -221,3 +221,41 @@ def test_a_user_without_a_phone_is_sent_to_add_one(client, db):
     response = client.get(CHALLENGE + "?next=/cpms/")
 
     assert response["Location"] == "/security/phone/?next=%2Fcpms%2F"
+
+
+def test_the_challenge_label_has_no_colon_as_in_the_guide(client, member):
+    send_challenge_code(client)
+    body = client.get(CHALLENGE).content.decode()
+
+    assert "SMS text challenge</label>" in body and "SMS text challenge:" not in body
+
+
+def test_a_double_click_sends_one_sms(rf, member, sms_outbox):
+    """Both requests read the phone before either sent: the second sees the cooldown
+    on the locked row and sends nothing."""
+    from accounts.models import SMSDevice
+    from accounts.two_factor import services
+
+    first_click = SMSDevice.objects.get(user=member)
+    second_click = SMSDevice.objects.get(user=member)
+    request = rf.post(CHALLENGE)
+    request.user = member
+    request.session = {}
+
+    services.send_sms_code(device=first_click, request=request)
+    with pytest.raises(services.SendNotAllowed):
+        services.send_sms_code(device=second_click, request=request)
+
+    assert len(sms_outbox) == 1
+
+
+def test_the_challenge_does_not_say_signed_in_before_the_code(client, member):
+    from tests.factories import PASSWORD
+
+    client.logout()
+    response = client.post(
+        reverse("account_login"), {"login": member.email, "password": PASSWORD}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0].startswith(CHALLENGE)
+    assert "Successfully signed in" not in response.content.decode()

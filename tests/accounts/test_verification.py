@@ -69,6 +69,8 @@ def test_the_link_verifies_then_leads_to_choosing_the_password_then_login(client
     response = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == reverse("account_reset_password_from_key_done")
+    done = client.get(response["Location"]).content.decode()
+    assert "Password successfully set." in done and "changed" not in done
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
 
@@ -146,7 +148,10 @@ def test_password_reset_sets_a_new_password(client, outbox):
     link = link_in(outbox(to=user.email)[-1].body)
     form_url = client.get(link)["Location"]
     assert "Choose a new password" in client.get(form_url).content.decode()
-    client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    done = client.post(
+        form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}, follow=True
+    )
+    assert "Password successfully changed." in done.content.decode()
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert actions(user)[-1] == "password_changed"
@@ -157,6 +162,7 @@ def test_login_page_follows_the_guide_and_audits_failures(client):
     page = client.get(reverse("account_login")).content.decode()
     assert "ERN-CPMS requires you to authenticate" in page and "Sign in to continue" in page
     assert f'href="{reverse("account_reset_password")}">Lost your password?' in page
+    assert page.count(reverse("account_reset_password")) == 1  # not allauth's help text too
 
     response = client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
     assert response.status_code == HTTPStatus.OK
@@ -186,3 +192,28 @@ def test_password_change_is_audited(client):
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert actions(user)[-1] == "password_changed"
+
+
+def test_a_new_link_goes_out_after_the_response_so_timing_reveals_nothing(rf):
+    """Known and unknown addresses take as long: the mail is sent once the page is out."""
+    from allauth.core import context as allauth_context
+    from django.contrib.auth.models import AnonymousUser
+    from django.core import mail
+
+    from accounts.models import OutboundEmail
+    from accounts.views import new_link
+
+    user = UserFactory(email="known@uke.example.de")
+    request = rf.post(reverse("accounts:new_link"), {"email": user.email})
+    request.user = AnonymousUser()
+    request.session = {}
+    request._dont_enforce_csrf_checks = True
+
+    with allauth_context.request_context(request):
+        response = new_link(request)
+
+    assert response.status_code == HTTPStatus.OK
+    assert OutboundEmail.objects.filter(to=user.email, sent_at__isnull=True).exists()
+    assert mail.outbox == []
+    response.close()  # the server closes the response once it is delivered
+    assert [m.to for m in mail.outbox] == [[user.email]]

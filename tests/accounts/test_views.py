@@ -8,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
+from accounts.audit import mask_email
 from accounts.models import AuditEvent, User
 from tests.factories import PASSWORD, AccessRequestFactory, MembershipFactory, UserFactory
 
@@ -70,9 +71,13 @@ def test_the_email_changes_only_once_the_new_address_is_verified(client, member,
     assert list(EmailAddress.objects.filter(user=member).values_list("email", flat=True)) == [
         "anna@new.example.de"
     ]
-    assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.PROFILE_CHANGED, data={"fields": ["email"]}
-    ).exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PROFILE_CHANGED)
+    # Both addresses, masked: the trail cannot be edited when the account is deleted.
+    assert event.data == {
+        "fields": ["email"],
+        "from_email": mask_email(old),
+        "to_email": "a•••@new.example.de",
+    }
 
 
 def test_a_new_privacy_statement_must_be_acknowledged_before_going_on(client, member, settings):
@@ -137,9 +142,12 @@ def test_data_export_holds_everything_about_the_user(client, member):
 
 
 def test_data_export_leaves_out_secrets(client, member):
+    from tests.accounts.two_factor_support import pass_sms_challenge
     from tests.factories import SMSDeviceFactory
 
     device = SMSDeviceFactory(user=member)
+    pass_sms_challenge(client)
+    device.refresh_from_db()
     device.issue_token()
     data = json.loads(client.post(reverse("accounts:data_export")).content)
     (phone,) = data["records"]["accounts.smsdevice"]
@@ -176,3 +184,63 @@ def test_landing_page_has_the_guides_sections_and_working_links(client):
         if href.startswith("/static/"):
             continue
         assert client.get(href).status_code in (HTTPStatus.OK, HTTPStatus.FOUND), href
+
+
+def test_data_export_and_deletion_need_the_second_factor_when_one_is_enrolled(client, member):
+    from tests.accounts.two_factor_support import pass_sms_challenge
+    from tests.factories import SMSDeviceFactory
+
+    SMSDeviceFactory(user=member)
+    challenge = reverse("two_factor:challenge")
+
+    export = client.post(reverse("accounts:data_export"))
+    assert export.status_code == HTTPStatus.FOUND
+    # The download is a POST: the user comes back to the page that offers it.
+    assert export["Location"] == f"{challenge}?next=%2Faccount%2F"
+    deletion = client.post(
+        reverse("accounts:account_delete"), {"password": PASSWORD, "confirm": "on"}
+    )
+    assert deletion["Location"] == f"{challenge}?next=%2Faccount%2Fdelete%2F"
+    assert User.objects.filter(pk=member.pk).exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.DATA_EXPORTED).exists()
+
+    pass_sms_challenge(client)
+    assert client.post(reverse("accounts:data_export")).status_code == HTTPStatus.OK
+
+
+def test_a_failed_deletion_keeps_the_user_logged_in_with_a_message(client, member, monkeypatch):
+    from django.db.models import ProtectedError
+
+    def refuse(user):
+        raise ProtectedError("protected", set())
+
+    monkeypatch.setattr("accounts.services._delete_with_owned_rows", refuse)
+    response = client.post(
+        reverse("accounts:account_delete"), {"password": PASSWORD, "confirm": "on"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "Your account could not be deleted" in response.content.decode()
+    assert User.objects.filter(pk=member.pk).exists()
+    assert client.get(reverse("accounts:profile")).status_code == HTTPStatus.OK
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ACCOUNT_DELETED).exists()
+
+
+def test_an_administrators_data_export_holds_no_applicant(client, member):
+    from accounts.audit import record_event
+
+    applicant = UserFactory(first_name="Zofia", email="zofia@uke.example.de")
+    decided = AccessRequestFactory(
+        user=applicant, decided_by=member, comment="Dr Zofia Nowak, rare livers"
+    )
+    record_event(action=AuditEvent.Action.REQUEST_APPROVED, actor=member, target=decided)
+
+    response = client.post(reverse("accounts:data_export"))
+
+    body = response.content.decode()
+    assert "zofia" not in body.lower()
+    data = json.loads(body)
+    assert "access_requests.accessrequest" not in data["records"]
+    assert data["mentioned_in"] == {"access_requests.accessrequest.decided_by": 1}
+    (approval,) = [e for e in data["audit_events"] if e["action"] == "request_approved"]
+    assert approval["by_me"] and approval["target"] == ""
+    assert approval["target_type"] == "access_requests.accessrequest"

@@ -34,6 +34,10 @@ def production_env(**extra: str) -> dict[str, str]:
         PRODUCTION="true",
         SECRET_KEY=secrets.token_urlsafe(60),
         ALLOWED_HOSTS="cpms.example.eu",
+        SITE_URL="https://cpms.example.eu",
+        SMS_BACKEND="accounts.sms.TwilioSMSBackend",
+        WEBAUTHN_RP_ID="cpms.example.eu",
+        WEBAUTHN_ALLOWED_ORIGINS="https://cpms.example.eu",
         **extra,
     )
     return env
@@ -55,6 +59,18 @@ def test_production_settings_pass_check_deploy_without_any_warning():
 
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_refuses_development_sms_and_localhost_urls():
+    env = production_env()
+    for name in ("SITE_URL", "SMS_BACKEND", "WEBAUTHN_RP_ID", "WEBAUTHN_ALLOWED_ORIGINS"):
+        env.pop(name)
+
+    result = run_manage("check", "--deploy", env=env)
+
+    assert result.returncode != 0
+    for check_id in ("accounts.E001", "accounts.E002", "accounts.E003"):
+        assert check_id in result.stderr, result.stderr
 
 
 def test_production_logs_json_by_default():

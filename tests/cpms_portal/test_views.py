@@ -1,7 +1,11 @@
+import html
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+
+from access_requests.models import Application
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +15,7 @@ def test_landing_page_is_public_and_links_to_signup(client):
     assert response.status_code == HTTPStatus.OK
     body = response.content.decode()
     assert "Secure Login" in body
-    assert "Help &amp; Support" in body or "Help & Support" in body
+    assert "Help & Support" in html.unescape(body)
     assert reverse("account_signup") in body
 
 
@@ -35,3 +39,19 @@ def test_admin_lists_reference_data(admin_client, reference_data):
     assert "Universitätsklinikum Hamburg-Eppendorf" in response.content.decode()
     response = admin_client.get(reverse("admin:accounts_user_changelist") + "?q=admin")
     assert response.status_code == HTTPStatus.OK
+
+
+def test_landing_ecp_link_opens_step_1_on_the_european_reference_networks_application(
+    client, reference_data
+):
+    client.force_login(UserFactory())
+    ecp = Application.objects.get(name="European Reference Networks")
+    body = html.unescape(client.get(reverse("home")).content.decode())
+    ecp_url = f"{reverse('access_requests:wizard-application')}?application={ecp.pk}"
+    assert f'href="{ecp_url}">click here</a>' in body
+    response = client.get(ecp_url)
+    assert response.status_code == HTTPStatus.OK
+    body = html.unescape(response.content.decode())
+    # Closed: the application is shown chosen, and the page says it takes no requests.
+    assert f'<option value="{ecp.pk}" selected disabled>' in body
+    assert "The application European Reference Networks is closed: it accepts no requests." in body

@@ -36,6 +36,11 @@ def _production_env(**extra: str) -> dict[str, str]:
         ALLOWED_HOSTS="cpms.example.eu",
         # A real deployment configures its mail server; Django's check refuses console mail.
         EMAIL_URL="smtp://mail.example.eu:587",
+        # accounts.checks refuses development SMS and localhost URLs in production.
+        SITE_URL="https://cpms.example.eu",
+        SMS_BACKEND="accounts.sms.TwilioSMSBackend",
+        WEBAUTHN_RP_ID="cpms.example.eu",
+        WEBAUTHN_ALLOWED_ORIGINS="https://cpms.example.eu",
         DJANGO_SETTINGS_MODULE="cpms_portal.settings",
         **extra,
     )

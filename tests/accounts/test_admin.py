@@ -1,0 +1,110 @@
+"""The admin changes security-relevant data only through audited services."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from accounts.models import AuditEvent, User
+from tests.factories import NetworkFactory, UserFactory, force_login_verified
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    force_login_verified(client, user)
+    return user
+
+
+def user_form(user: User, **changes) -> dict:
+    data = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email_language": user.email_language,
+        "is_active": "on",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_address_phone_and_password_cannot_be_edited_in_the_admin(client, superuser):
+    person = UserFactory(email="anna@uke.example.de", mobile_phone="+4915112345678")
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+
+    response = client.post(
+        url, user_form(person, email="thief@evil.example", mobile_phone="+4915199999999")
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    person.refresh_from_db()
+    assert person.email == "anna@uke.example.de"
+    assert person.mobile_phone == "+4915112345678"
+    password_url = reverse("admin:auth_user_password_change", args=[person.pk])
+    assert client.get(password_url).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_administrator_rights_change_through_an_audited_service(client, superuser):
+    person = UserFactory()
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+
+    client.post(url, user_form(person, is_staff="on"))
+
+    person.refresh_from_db()
+    assert person.is_staff and not person.is_superuser
+    event = AuditEvent.objects.get(action=AuditEvent.Action.STAFF_STATUS_CHANGED)
+    assert event.actor == superuser and event.target_id == str(person.pk)
+    assert event.data["after"] == {"is_staff": True, "is_superuser": False}
+
+
+def test_network_scopes_are_granted_and_withdrawn_audited(client, superuser):
+    from access_requests.models import NetworkAdministrator
+
+    staff = UserFactory(is_staff=True)
+    network = NetworkFactory()
+    client.post(
+        reverse("admin:access_requests_networkadministrator_add"),
+        {"user": staff.pk, "network": network.pk},
+    )
+    scope = NetworkAdministrator.objects.get(user=staff, network=network)
+    granted = AuditEvent.objects.get(action=AuditEvent.Action.NETWORK_ADMIN_GRANTED)
+    assert granted.actor == superuser and granted.data == {"network": network.code}
+
+    client.post(
+        reverse("admin:access_requests_networkadministrator_delete", args=[scope.pk]),
+        {"post": "yes"},
+    )
+    assert not NetworkAdministrator.objects.exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.NETWORK_ADMIN_REVOKED).exists()
+
+
+def test_addresses_and_second_factors_have_no_admin_of_their_own():
+    from allauth.account.models import EmailAddress
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (EmailAddress, TOTPDevice, StaticDevice):
+        assert not admin.site.is_registered(model), model
+
+
+def test_the_admin_index_has_one_section_per_app_each_with_a_clear_name(client, superuser):
+    response = client.get(reverse("admin:index"))
+
+    names = [app["name"] for app in response.context["app_list"]]
+    assert len(names) == len(set(names)), names
+    assert all("_" not in name and name[:1].isupper() for name in names), names
+    assert "Accounts and audit trail" in names
+
+
+def test_users_and_memberships_share_one_reset_second_factor_action(rf, superuser):
+    from access_requests.models import Membership
+
+    request = rf.get("/")
+    request.user = superuser
+    actions = [
+        admin.site.get_model_admin(model).get_actions(request)["reset_second_factor_of_selected"]
+        for model in (User, Membership)
+    ]
+    assert {action.func.__module__ for action in actions} == {"accounts.admin_mixins"}

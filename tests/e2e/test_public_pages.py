@@ -1,0 +1,31 @@
+"""The pages anyone can open, in English and German: accessible, valid, and they fit."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.checks import check_page
+
+pytestmark = pytest.mark.e2e
+
+PUBLIC_PAGES = [
+    ("landing", "/"),
+    ("login", "/accounts/login/"),
+    ("signup", "/accounts/signup/"),
+    ("password-reset", "/accounts/password/reset/"),
+    ("admin-login", "/admin/login/"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize(("name", "path"), PUBLIC_PAGES, ids=[n for n, _ in PUBLIC_PAGES])
+def test_public_page_is_accessible_valid_and_fits_desktop_and_phone(
+    new_page, name, path, language
+):
+    page = new_page(language=language)
+
+    response = page.goto(path)
+
+    assert response.ok, f"{path}: HTTP {response.status}"
+    if not path.startswith("/admin/"):
+        expect(page.locator("header.site-header")).to_be_visible()  # the portal's layout
+    check_page(page, f"{name}-{language}", screenshots=False)  # the journey takes them

@@ -30,9 +30,17 @@ PAGES: list[tuple[str, str, str]] = [
     ("CPMS home", "/cpms/", "member"),
     ("request list", "/requests/", "member"),
     ("wizard 1 application", "/requests/new/", "member"),
-    ("wizard 2 organisation", "/requests/new/organisation/", "member"),
-    ("wizard 3 profile", "/requests/new/profile/", "member"),
-    ("wizard 4 recap", "/requests/new/recap/", "member"),
+    (
+        "wizard 2 organisation",
+        "/requests/new/organisation/?application={app}&node={country}",
+        "member",
+    ),
+    ("wizard 3 profile", "/requests/new/profile/?application={app}&organisation={inst}", "member"),
+    (
+        "wizard 4 recap",
+        "/requests/new/recap/?application={app}&organisation={inst}&profile={profile}",
+        "member",
+    ),
     ("directory search", "/cpms/preferences/directory/?q=muller", "member"),
     ("preferences", "/cpms/preferences/", "member"),
     ("admin queue", "/admin/access_requests/accessrequest/?status__exact=submitted", "admin"),
@@ -46,6 +54,8 @@ REQUESTS_PER_CLIENT = 10  # at 20 clients: 200 requests
 # whole run stays within minutes whatever the pages cost.
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "15"))
 LOGIN_SECONDS = float(os.environ.get("BENCH_LOGIN_SECONDS", "20"))
+CODE_CHECKS = int(os.environ.get("BENCH_CODE_CHECKS", "300"))  # members for the SMS step
+CHALLENGE_PATH = "/security/challenge/"
 HASH_SECONDS = 4.0
 CORES = os.cpu_count() or 1
 
@@ -60,10 +70,11 @@ from django.contrib.auth.hashers import get_hasher  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from httpclient import Client, Response, percentile  # noqa: E402
+from httpclient import LOGIN_PATH, Client, Response, csrf_token, percentile  # noqa: E402
 
 from access_requests.models import Membership  # noqa: E402
 from accounts.models import SMSDevice, User  # noqa: E402
+from accounts.two_factor.services import SMS_BINDING_SESSION_KEY  # noqa: E402
 from cpms_portal.management.commands.generate_volume import (  # noqa: E402
     DEFAULT_PASSWORD,
     EMAIL_DOMAIN,
@@ -83,13 +94,19 @@ def _ensure_second_factor(user: User) -> SMSDevice:
     return device
 
 
-def _open_session(user: User) -> dict[str, str]:
-    """A logged-in session with the second factor passed, as after a full login."""
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+def _session_store(session_key: str | None = None):
+    return import_string(f"{settings.SESSION_ENGINE}.SessionStore")(session_key)
+
+
+def _open_session(user: User, *, verified: bool = True) -> dict[str, str]:
+    """A logged-in session with the second factor passed, as after a full login
+    (``verified=False``: as after the password, before the second factor)."""
+    store = _session_store()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store[DEVICE_ID_SESSION_KEY] = _ensure_second_factor(user).persistent_id
+    if verified:
+        store[DEVICE_ID_SESSION_KEY] = _ensure_second_factor(user).persistent_id
     store.save()
     return {settings.SESSION_COOKIE_NAME: store.session_key}
 
@@ -123,6 +140,19 @@ def prepare() -> dict[str, dict[str, str]]:
         flush=True,
     )
     return {"": {}, "member": _open_session(member), "admin": _open_session(admin)}
+
+
+def wizard_ids() -> dict[str, int]:
+    """The ids the wizard's URLs carry: CPMS, RARE-LIVER's Germany (the largest page of the
+    volume's institutions is elsewhere, but every country page costs the same queries),
+    DE05 and the Researcher profile, which the bench member does not hold there."""
+    from access_requests.models import AccessProfile, Application, Organisation
+
+    app = Application.objects.get(code="cpms")
+    country = Organisation.objects.get(network__code="RARE-LIVER", kind="country", code="DE")
+    inst = Organisation.objects.get(parent=country, code="DE05")
+    profile = AccessProfile.objects.get(application=app, code="RESEARCHER")
+    return {"app": app.pk, "country": country.pk, "inst": inst.pk, "profile": profile.pk}
 
 
 # --- measuring ----------------------------------------------------------------------------
@@ -235,7 +265,12 @@ def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str]:
             )
             try:
                 final = client.login(emails[i], DEFAULT_PASSWORD)
-                ok = final.status == 200 and 'name="password"' not in final.body
+                # Past the password: a page, or the gate's redirect to the member's next
+                # step (the challenge, or the requests page for one without a membership)
+                # — anything but the login form again.
+                ok = (final.status == 200 and 'name="password"' not in final.body) or (
+                    final.status == 302 and LOGIN_PATH not in final.location
+                )
             except RuntimeError as exc:
                 ok, final = False, None
                 sample[0] = str(exc)
@@ -255,6 +290,91 @@ def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    return done[0] / elapsed, done[0], failed[0], sample[0]
+
+
+def _code_sent(base_url: str, i: int, device: SMSDevice) -> tuple[Client, dict[str, str]]:
+    """A session before the second factor in which the server has sent an SMS code.
+
+    The server's SMS goes to its own memory, so the driver issues the code again the
+    way the server does: bound to the session's SMS binding, which it reads from the
+    session store. Returns the client and the form that checks the code."""
+    client = Client(
+        base_url,
+        behind_tls_proxy=True,
+        forwarded_for=f"10.250.{i // 256 % 256}.{i % 256}",  # sends are limited per address
+        cookies=_open_session(device.user, verified=False),
+    )
+    form = {"csrfmiddlewaretoken": csrf_token(client.get(CHALLENGE_PATH).body), "method": "sms"}
+    sent = client.post(CHALLENGE_PATH, {**form, "action": "send"})
+    store = _session_store(client.cookies.get(settings.SESSION_COOKIE_NAME))
+    binding = store.get(SMS_BINDING_SESSION_KEY)
+    if sent.status != 302 or not binding:
+        raise RuntimeError(f"no code sent (HTTP {sent.status})")
+    device.refresh_from_db()
+    return client, {**form, "action": "verify", "code": device.issue_token(binding=binding)}
+
+
+def measure_code_checks(base_url: str, clients: int) -> tuple[float, int, int, str]:
+    """The second-factor step: the POST of the right SMS code on the challenge page, by
+    CODE_CHECKS members whose code was sent beforehand (the sending is not timed)."""
+    devices = list(
+        SMSDevice.objects.filter(
+            confirmed=True, user__email__endswith=EMAIL_DOMAIN, user__is_staff=False
+        )
+        .select_related("user")
+        .order_by("-user_id")[:CODE_CHECKS]
+    )
+    ready: list[tuple[Client, dict[str, str]]] = []
+    done, failed, sample = [0], [0], [""]
+    lock = threading.Lock()
+    pending = iter(enumerate(devices))
+
+    def prepare_worker() -> None:
+        while True:
+            with lock:
+                i, device = next(pending, (None, None))
+            if device is None:
+                return
+            try:
+                prepared = _code_sent(base_url, i, device)
+            except (RuntimeError, OSError) as exc:
+                with lock:
+                    failed[0] += 1
+                    sample[0] = sample[0] or str(exc)
+                continue
+            with lock:
+                ready.append(prepared)
+
+    def check_worker() -> None:
+        while True:
+            with lock:
+                if not ready:
+                    return
+                client, form = ready.pop()
+            try:
+                answer = client.post(CHALLENGE_PATH, form)
+                ok = answer.status == 302 and CHALLENGE_PATH not in answer.location
+                why = f"HTTP {answer.status}"
+            except OSError as exc:
+                ok, why = False, str(exc)
+            with lock:
+                done[0] += ok
+                if not ok:
+                    failed[0] += 1
+                    sample[0] = sample[0] or why
+
+    def run(worker: Callable[[], None]) -> float:
+        threads = [threading.Thread(target=worker) for _ in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.perf_counter() - started
+
+    run(prepare_worker)
+    elapsed = run(check_worker)
     return done[0] / elapsed, done[0], failed[0], sample[0]
 
 
@@ -287,6 +407,7 @@ def main() -> int:
     login_clients = 2 * CORES
     rate, _ok, failed, why = measure_logins(base_url, login_clients)
     per_core = rate / CORES
+    code_rate, codes_ok, codes_failed, codes_why = measure_code_checks(base_url, login_clients)
 
     print(f"Password hash {label}: {hash_ms:.1f} ms each; {hashes_per_core:.1f}/s per core")
     print(
@@ -294,6 +415,12 @@ def main() -> int:
         f"{LOGIN_SECONDS:.0f} s): {rate:.1f}/s = {per_core:.1f}/s per core = "
         f"{100 * per_core / hashes_per_core:.0f}% of hashing alone"
         + (f"; {failed} failed ({why})" if failed else "")
+    )
+    print(
+        f"Second-factor step (POST of the SMS code on the challenge page, redirect not "
+        f"followed; {codes_ok} members, {login_clients} clients): {code_rate:.1f}/s = "
+        f"{code_rate / CORES:.1f}/s per core"
+        + (f"; {codes_failed} failed ({codes_why})" if codes_failed else "")
     )
     print()
     header = (
@@ -313,7 +440,9 @@ def main() -> int:
 
     row("floor (/bench/floor)", "", "200", floor_sql, floor)
     absent = []
+    ids = wizard_ids()
     for name, path, who in PAGES:
+        path = path.format(**ids)
         first = probe(base_url, path, sessions[who])
         if first.status == 404:
             absent.append(name)

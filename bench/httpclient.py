@@ -109,6 +109,12 @@ class Client:
         return posted
 
 
+def csrf_token(body: str) -> str:
+    """The CSRF token of the first form of a page ("" if none)."""
+    match = _CSRF_INPUT.search(body)
+    return match.group(1) if match else ""
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile of a non-empty list."""
     ordered = sorted(values)

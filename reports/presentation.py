@@ -82,7 +82,9 @@ class BarChart:
     @property
     def summary(self) -> str:
         """The chart in one sentence, for its <desc>."""
-        return "; ".join(f"{bar.label}: {bar.text}" for bar in self.bars)
+        # Translators: one bar of a chart read aloud, e.g. "Approved: 5".
+        pair = gettext("%(label)s: %(value)s")
+        return "; ".join(pair % {"label": bar.label, "value": bar.text} for bar in self.bars)
 
 
 def bar_chart(chart_id: str, title: str, items: list[tuple[str, Figure]]) -> BarChart:

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.app_settings import app_settings
 from accounts.audit import record_event
+from accounts.mail import language_for
 from accounts.models import AuditEvent, SMSDevice, User
 from accounts.sms import SMSDeliveryError, send_sms
 from accounts.two_factor.selectors import METHOD_OF_MODEL, Method, mask_number
@@ -115,7 +116,7 @@ def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
         _refuse_within_cooldown(locked)
         token = locked.issue_token(binding=_session_binding(request))
     minutes = app_settings.SMS_CODE_VALIDITY_SECONDS // 60
-    with translation.override(device.user.email_language):
+    with translation.override(language_for(device.user)):
         body = _("ERN CPMS: your code is %(code)s. It is valid for %(minutes)d minutes.") % {
             "code": token,
             "minutes": minutes,

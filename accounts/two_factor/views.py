@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
@@ -25,7 +26,8 @@ from accounts.two_factor.selectors import Method
 from accounts.urls_utils import safe_next_url
 
 TOTP_KEY_SESSION_KEY = "_cpms_totp_pending_key"
-WRONG_CODE = _("The code is not valid. Check it, or ask for a new one.")
+# Lazy: a module-level constant is built once, at import, in no request's language.
+WRONG_CODE = gettext_lazy("The code is not valid. Check it, or ask for a new one.")
 
 
 def _with_next(url: str, request: HttpRequest, **params) -> str:

@@ -143,8 +143,8 @@ class ApplicationForm(forms.Form):
 
 
 class OrganisationSearchForm(forms.Form):
-    """Step 2's search at the institution level (a CharField refuses NUL, which PostgreSQL
-    cannot compare)."""
+    """Step 2's search at the institution level (a NUL never gets here: the security
+    middleware refuses it in any parameter)."""
 
     q = forms.CharField(label=_("Search:"), required=False, max_length=100)
 
@@ -153,8 +153,8 @@ class OrganisationSearchForm(forms.Form):
         return self.cleaned_data["q"] if self.is_valid() else ""
 
     def typed(self) -> str:
-        """What the user typed, for the search box (minus what no page can show)."""
-        return (self.data.get("q") or "").replace("\x00", "")[:100]
+        """What the user typed, for the search box."""
+        return (self.data.get("q") or "")[:100]
 
 
 class InstitutionForm(forms.Form):

@@ -7,12 +7,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends gettext \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml constraints.txt README.md ./
 COPY cpms_portal cpms_portal
 COPY accounts accounts
 COPY access_requests access_requests
 COPY preferences preferences
-RUN python -m venv /venv && /venv/bin/pip install . && rm -rf build *.egg-info
+RUN python -m venv /venv && /venv/bin/pip install -c constraints.txt . && rm -rf build *.egg-info
 # The rest of the tree (.dockerignore leaves out tests, benchmarks, .git, .env).
 COPY . .
 # Translations (compiled here, *.mo are not in git) and the hashed, compressed static files.

@@ -205,6 +205,9 @@ ACCOUNT_CHANGE_EMAIL = True
 # Changing the e-mail address asks for the password again (allauth's reauthentication,
 # valid ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 minutes); ASVS 5.0 V7.5.1.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Only the password: allauth 65.22 also offers a code by e-mail, which would let whoever
+# reads the mailbox change the address the mailbox belongs to (the code URLs answer 403).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
 # without it every user behind the proxy would share the proxy's address and its limits.

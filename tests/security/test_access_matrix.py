@@ -65,6 +65,9 @@ MATRIX = {
     "account_login": "200 302 302 302 302 302 302 302 302 302",
     "account_logout": "302 200 200 200 200 200 200 200 200 200",
     "account_reauthenticate": "302 200 200 200 200 200 200 200 200 200",
+    # Reauthentication by an e-mailed code is switched off (password only).
+    "account_request_reauthentication_code": "302 403 403 403 403 403 403 403 403 403",
+    "account_confirm_reauthentication_code": "302 403 403 403 403 403 403 403 403 403",
     "account_reset_password": "200 200 200 200 200 200 200 200 200 200",
     "account_reset_password_done": "200 200 200 200 200 200 200 200 200 200",
     "account_reset_password_from_key": "200 200 200 200 200 200 200 200 200 200",

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -87,7 +87,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            # UPPER, not LOWER: Django's ``email__iexact`` (the login, allauth, the
+            # adapter) compiles to UPPER("email") = UPPER(%s) on PostgreSQL, so this one
+            # index both keeps addresses unique regardless of case and finds the user at
+            # login; with LOWER the login scanned every user (78 ms at 100,000).
+            models.UniqueConstraint(Upper("email"), name="accounts_user_email_ci_unique"),
         ]
 
     def __str__(self) -> str:

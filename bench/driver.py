@@ -58,6 +58,15 @@ CODE_CHECKS = int(os.environ.get("BENCH_CODE_CHECKS", "300"))  # members for the
 CHALLENGE_PATH = "/security/challenge/"
 HASH_SECONDS = 4.0
 CORES = os.cpu_count() or 1
+# BENCH_ONLY="logins" or a comma-separated list of page names (or parts of them, such as
+# "wizard,directory"): measure only those, to iterate on one figure. Empty: everything.
+ONLY = [part.strip().lower() for part in os.environ.get("BENCH_ONLY", "").split(",")]
+ONLY = [part for part in ONLY if part]
+
+
+def selected(name: str) -> bool:
+    return not ONLY or any(part in name.lower() for part in ONLY)
+
 
 import django  # noqa: E402
 
@@ -385,24 +394,8 @@ def probe(base_url: str, path: str, cookies: dict[str, str]) -> Response:
 # --- the table ----------------------------------------------------------------------------
 
 
-def main() -> int:
-    base_url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8107"
-    workers = os.environ.get("GUNICORN_WORKERS", "?")
-    sessions = prepare()
-    counts = {
-        "users": User.objects.count(),
-        "memberships": Membership.objects.count(),
-    }
-    print(
-        f"Server {base_url}: gunicorn {workers} sync workers on {CORES} cores, "
-        f"{counts['users']} users, {counts['memberships']} memberships; "
-        f"client: this process, {CONCURRENT_CLIENTS} threads max.\n",
-        flush=True,
-    )
-
-    floor = measure(base_url, FLOOR_PATH, {})
-    floor_sql = probe(base_url, FLOOR_PATH, {}).headers.get("x-sql-queries", "?")
-
+def report_logins(base_url: str) -> None:
+    """Hashing alone beside full logins and the second-factor step."""
     label, hash_ms, hashes_per_core = measure_hashing()
     login_clients = 2 * CORES
     rate, _ok, failed, why = measure_logins(base_url, login_clients)
@@ -422,6 +415,28 @@ def main() -> int:
         f"{code_rate / CORES:.1f}/s per core"
         + (f"; {codes_failed} failed ({codes_why})" if codes_failed else "")
     )
+
+
+def main() -> int:
+    base_url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8107"
+    workers = os.environ.get("GUNICORN_WORKERS", "?")
+    sessions = prepare()
+    counts = {
+        "users": User.objects.count(),
+        "memberships": Membership.objects.count(),
+    }
+    print(
+        f"Server {base_url}: gunicorn {workers} sync workers on {CORES} cores, "
+        f"{counts['users']} users, {counts['memberships']} memberships; "
+        f"client: this process, {CONCURRENT_CLIENTS} threads max.\n",
+        flush=True,
+    )
+
+    floor = measure(base_url, FLOOR_PATH, {})
+    floor_sql = probe(base_url, FLOOR_PATH, {}).headers.get("x-sql-queries", "?")
+
+    if selected("logins"):
+        report_logins(base_url)
     print()
     header = (
         f"{'page':24} {'who':6} {'HTTP':>4} {'SQL':>4} | {'1 client p50':>12} {'p95':>7} | "
@@ -442,6 +457,8 @@ def main() -> int:
     absent = []
     ids = wizard_ids()
     for name, path, who in PAGES:
+        if not selected(name):
+            continue
         path = path.format(**ids)
         first = probe(base_url, path, sessions[who])
         if first.status == 404:

@@ -77,3 +77,23 @@ def test_audit_trail_is_append_only_on_postgresql(is_postgresql):
     user.delete()
     event.refresh_from_db()
     assert event.actor is None and event.action == "login"
+
+
+def test_login_lookup_uses_the_case_insensitive_unique_index(is_postgresql):
+    """The login finds the user with ``email__iexact`` (UPPER(email) on PostgreSQL): the
+    unique index must be on that same expression, or every login scans all users."""
+    if not is_postgresql:
+        pytest.skip("an expression index is planned by PostgreSQL only")
+    from django.db import connection
+
+    UserFactory(email="Ada.Lovelace@example.eu")
+    query = User.objects.filter(email__iexact="ADA.lovelace@EXAMPLE.eu").query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "accounts_user_email_ci_unique" in plan, plan
+    assert User.objects.get_by_natural_key("ADA.lovelace@EXAMPLE.eu").email == (
+        "Ada.Lovelace@example.eu"
+    )

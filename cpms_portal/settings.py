@@ -92,6 +92,9 @@ ROOT_URLCONF = "cpms_portal.urls"
 WSGI_APPLICATION = "cpms_portal.wsgi.application"
 ASGI_APPLICATION = "cpms_portal.asgi.application"
 
+# Widgets with Jinja2's copies of Django's form templates (see cpms_portal/form_renderer.py).
+FORM_RENDERER = "cpms_portal.form_renderer.JinjaFirstFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -27,13 +27,16 @@ class ExpertiseForm(forms.Form):
         widget=AreaCheckboxes(attrs={"data-expertise": "area"}),
     )
 
-    def __init__(self, *args, network: Organisation, **kwargs):
+    def __init__(self, *args, network: Organisation, areas: list[ThematicArea], **kwargs):
+        """``areas``: the network's current areas in order, as the page already read them
+        (``selectors.preferences_of``); the boxes are drawn from them without another query,
+        and a POST is checked against the database."""
         kwargs.setdefault("prefix", f"ern{network.pk}")
         super().__init__(*args, **kwargs)
         self.network = network
-        self.fields["areas"].queryset = (
-            ThematicArea.objects.current().filter(network=network).order_by("position", "id")
-        )
+        field = self.fields["areas"]
+        field.queryset = ThematicArea.objects.current().filter(network=network)
+        field.widget.choices = [(area.pk, area.name) for area in areas]
 
     def clean(self):
         cleaned = super().clean()

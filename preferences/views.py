@@ -39,7 +39,7 @@ def expertise_update(request: HttpRequest) -> HttpResponse:
                 "none": item.expertise.is_none,
                 "areas": [a.pk for a in item.expertise.areas.all() if a.retired_at is None],
             }
-        item.form = ExpertiseForm(data, network=item.network, initial=initial)
+        item.form = ExpertiseForm(data, network=item.network, areas=item.areas, initial=initial)
     next_url = _safe_next(request)
     if request.method == "POST" and items and all([item.form.is_valid() for item in items]):
         try:

@@ -18,14 +18,16 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from access_requests.models import Membership
 from access_requests.reference_data import CPMS_CODE
+from accounts.models import SMSDevice, User
 from accounts.urls_utils import safe_next_url  # noqa: F401  (the gate's callers use it)
-from preferences.gate import PREFERENCES_URL_NAME, preferences_answered
+from preferences.gate import PREFERENCES_URL_NAME, answers_complete
 
 CPMS_URL_PREFIXES = ("/cpms/",)
 
@@ -41,16 +43,41 @@ def _is_logged_in(request: HttpRequest) -> bool:
     return request.user.is_authenticated
 
 
+def _facts(request: HttpRequest) -> dict[str, bool]:
+    """What the gate asks the database, in one query per request instead of one per
+    requirement: an active CPMS membership, a verified phone (``User.has_verified_phone``)
+    and an answer for every network ("The first time you login, please choose...")."""
+    facts = getattr(request, "_cpms_gate_facts", None)
+    if facts is None:
+        user = request.user
+        memberships = Membership.objects.active().filter(
+            user=OuterRef("pk"), institution__application__code=CPMS_CODE
+        )
+        phones = SMSDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        facts = (
+            User.objects.filter(pk=user.pk)
+            .annotate(
+                membership=Exists(memberships),
+                phone=Exists(phones),
+                preferences=answers_complete(user),
+            )
+            .values("membership", "phone", "preferences")
+            .get()
+        )
+        request._cpms_gate_facts = facts
+    return facts
+
+
 def _has_active_membership(request: HttpRequest) -> bool:
-    return (
-        Membership.objects.active()
-        .filter(user=request.user, institution__application__code=CPMS_CODE)
-        .exists()
-    )
+    return _facts(request)["membership"]
 
 
 def _has_verified_phone(request: HttpRequest) -> bool:
-    return request.user.has_verified_phone()
+    return _facts(request)["phone"]
+
+
+def _preferences_answered(request: HttpRequest) -> bool:
+    return _facts(request)["preferences"]
 
 
 def _is_second_factor_verified(request: HttpRequest) -> bool:
@@ -68,7 +95,7 @@ REQUIREMENTS: list[Requirement] = [
         "second_factor", _is_second_factor_verified, lambda r: reverse("two_factor:challenge")
     ),
     # "The first time you login, please choose the thematic areas of your expertise."
-    Requirement("preferences", preferences_answered, lambda r: reverse(PREFERENCES_URL_NAME)),
+    Requirement("preferences", _preferences_answered, lambda r: reverse(PREFERENCES_URL_NAME)),
 ]
 
 

@@ -1,7 +1,7 @@
 import pytest
-from django.test import RequestFactory
 
-from preferences.gate import PREFERENCES_URL_NAME, preferences_answered
+from accounts.models import User
+from preferences.gate import PREFERENCES_URL_NAME, answers_complete
 from tests.factories import (
     ApplicationFactory,
     ExpertiseFactory,
@@ -14,21 +14,19 @@ from tests.preferences.conftest import institution_in
 pytestmark = pytest.mark.django_db
 
 
-def request_of(user):
-    request = RequestFactory().get("/cpms/")
-    request.user = user
-    return request
+def preferences_answered(user) -> bool:
+    return User.objects.filter(answers_complete(user), pk=user.pk).exists()
 
 
 def test_met_only_when_every_active_network_is_answered(member, network):
     assert PREFERENCES_URL_NAME == "preferences:update"
-    assert not preferences_answered(request_of(member))
+    assert not preferences_answered(member)
     ExpertiseFactory(user=member, network=network, is_none=True)
-    assert preferences_answered(request_of(member))
+    assert preferences_answered(member)
 
     second = NetworkFactory()
     MembershipFactory(user=member, institution=institution_in(second))
-    assert not preferences_answered(request_of(member))
+    assert not preferences_answered(member)
 
 
 def test_networks_of_other_applications_are_not_asked(member, network):
@@ -37,4 +35,4 @@ def test_networks_of_other_applications_are_not_asked(member, network):
     MembershipFactory(
         user=member, institution=InstitutionFactory(parent__parent=other_app, parent__code="FR")
     )
-    assert preferences_answered(request_of(member))
+    assert preferences_answered(member)

@@ -126,7 +126,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, building one Redis client per pool (cpms_portal/cache.py).
+            "BACKEND": "cpms_portal.cache.PortalRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cpms"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

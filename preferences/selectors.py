@@ -202,6 +202,13 @@ def search_experts(
     )
 
 
+def _counted_memberships(**criteria) -> QuerySet[Membership]:
+    """The memberships whose distinct users ``count_experts`` counts."""
+    memberships, people = _expert_memberships(**criteria, user_ref="user_id", user_prefix="user__")
+    inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
+    return memberships.filter(~Exists(inactive), *people)
+
+
 def count_experts(
     *,
     viewer_networks,
@@ -218,20 +225,15 @@ def count_experts(
     (100,000 for 20,000 found). Inactive users are ruled out by an anti-join on the few
     of them (``user_inactive_idx``), so no user row is read unless a name is searched.
     """
-    memberships, people = _expert_memberships(
+    memberships = _counted_memberships(
         viewer_networks=viewer_networks,
         network=network,
         area=area,
         country=country,
         institution=institution,
         name=name,
-        user_ref="user_id",
-        user_prefix="user__",
     )
-    inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
-    return memberships.filter(~Exists(inactive), *people).aggregate(
-        n=Count("user_id", distinct=True)
-    )["n"]
+    return memberships.aggregate(n=Count("user_id", distinct=True))["n"]
 
 
 @dataclass

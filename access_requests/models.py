@@ -355,6 +355,14 @@ class Membership(models.Model):
         indexes = [
             models.Index(fields=["network", "status"], name="membership_network_idx"),
             models.Index(fields=["user", "status"], name="membership_user_idx"),
+            # Covers the directory of experts' count (who holds an active membership in
+            # these networks?) with an index-only scan; ``expires_at`` is there for
+            # ``active()``'s expiry test (a key column: SQLite has no INCLUDE).
+            models.Index(
+                fields=["network", "user", "expires_at"],
+                condition=Q(status="active"),
+                name="membership_active_member_idx",
+            ),
         ]
 
     def __str__(self) -> str:

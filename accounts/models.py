@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models import Q
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +93,20 @@ class User(AbstractBaseUser, PermissionsMixin):
             # index both keeps addresses unique regardless of case and finds the user at
             # login; with LOWER the login scanned every user (78 ms at 100,000).
             models.UniqueConstraint(Upper("email"), name="accounts_user_email_ci_unique"),
+        ]
+        indexes = [
+            # The directory of experts pages through active users in this order: read
+            # along the index, a page costs its 25 rows instead of sorting every user.
+            models.Index(
+                Lower("last_name"),
+                Lower("first_name"),
+                "id",
+                name="user_directory_order_idx",
+                condition=Q(is_active=True),
+            ),
+            # The directory's count rules out the (few) inactive users by an anti-join
+            # on this small index instead of reading every user.
+            models.Index(fields=["id"], name="user_inactive_idx", condition=Q(is_active=False)),
         ]
 
     def __str__(self) -> str:

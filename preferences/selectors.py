@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import Membership, Organisation
 from accounts.models import User
-from preferences.models import Expertise, ThematicArea
+from preferences.models import DirectoryListing, Expertise, ThematicArea
 
 
 def member_networks(user: User) -> QuerySet[Organisation]:
@@ -99,6 +99,52 @@ def directory_countries(networks) -> list[tuple[str, str]]:
     return sorted(set(rows), key=lambda row: (row[1], row[0]))
 
 
+def _expert_memberships(
+    *,
+    viewer_networks,
+    network: Organisation | None,
+    area: ThematicArea | None,
+    country: str,
+    institution: str,
+    name: str,
+    user_ref: str,
+    user_prefix: str,
+):
+    """The two halves of a directory search.
+
+    ``memberships`` are the active memberships matching the membership criteria;
+    ``people`` are the conditions on the person (listed, the area, the name), written
+    against ``user_ref`` (the user's id: ``"pk"`` from users, ``"user_id"`` from
+    memberships) and ``user_prefix`` (the lookup path to the user's fields).
+    """
+    networks = [network] if network is not None else viewer_networks
+    memberships = Membership.objects.active().filter(network__in=networks)
+    if country:
+        memberships = memberships.filter(institution__country_code=country)
+    if institution:
+        memberships = memberships.filter(
+            Q(institution__name__icontains=institution)
+            | Q(institution__code__icontains=institution)
+        )
+    # NOT EXISTS rather than exclude(directory_listing__hidden=True): an anti-join on the
+    # few hidden members, the same from users and from memberships.
+    people = [~Exists(DirectoryListing.objects.filter(user=OuterRef(user_ref), hidden=True))]
+    if area is not None:
+        people.append(
+            Exists(
+                Expertise.objects.filter(
+                    user=OuterRef(user_ref), areas=area, network__in=viewer_networks
+                )
+            )
+        )
+    for term in name.split():
+        people.append(
+            Q(**{f"{user_prefix}first_name__icontains": term})
+            | Q(**{f"{user_prefix}last_name__icontains": term})
+        )
+    return memberships, people
+
+
 def search_experts(
     *,
     viewer_networks,
@@ -113,28 +159,25 @@ def search_experts(
     Only what lies in ``viewer_networks`` is matched and prefetched, so nobody sees a
     network of which they are not an active member. The prefetches keep the number of
     queries per page fixed: ``memberships_shown`` and ``expertise_shown`` on each user.
+
+    The order is that of the index ``user_directory_order_idx`` (active users by
+    LOWER(last_name), LOWER(first_name), id): PostgreSQL reads a page along it, checking
+    each user's memberships by index, instead of sorting every member. Count the result
+    with ``count_experts`` (same arguments), not ``.count()``.
     """
-    networks = [network] if network is not None else viewer_networks
-    memberships = Membership.objects.active().filter(user=OuterRef("pk"), network__in=networks)
-    if country:
-        memberships = memberships.filter(institution__country_code=country)
-    if institution:
-        memberships = memberships.filter(
-            Q(institution__name__icontains=institution)
-            | Q(institution__code__icontains=institution)
-        )
-    users = User.objects.filter(is_active=True).filter(Exists(memberships))
-    users = users.exclude(directory_listing__hidden=True)
-    if area is not None:
-        users = users.filter(
-            Exists(
-                Expertise.objects.filter(
-                    user=OuterRef("pk"), areas=area, network__in=viewer_networks
-                )
-            )
-        )
-    for term in name.split():
-        users = users.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term))
+    memberships, people = _expert_memberships(
+        viewer_networks=viewer_networks,
+        network=network,
+        area=area,
+        country=country,
+        institution=institution,
+        name=name,
+        user_ref="pk",
+        user_prefix="",
+    )
+    users = User.objects.filter(
+        Exists(memberships.filter(user=OuterRef("pk"))), *people, is_active=True
+    )
     shown_memberships = (
         Membership.objects.active()
         .filter(network__in=viewer_networks)
@@ -157,6 +200,40 @@ def search_experts(
         Prefetch("memberships", queryset=shown_memberships, to_attr="memberships_shown"),
         Prefetch("expertise", queryset=shown_expertise, to_attr="expertise_shown"),
     )
+
+
+def _counted_memberships(**criteria) -> QuerySet[Membership]:
+    """The memberships whose distinct users ``count_experts`` counts."""
+    memberships, people = _expert_memberships(**criteria, user_ref="user_id", user_prefix="user__")
+    inactive = User.objects.filter(pk=OuterRef("user_id"), is_active=False)
+    return memberships.filter(~Exists(inactive), *people)
+
+
+def count_experts(
+    *,
+    viewer_networks,
+    network: Organisation | None = None,
+    area: ThematicArea | None = None,
+    country: str = "",
+    institution: str = "",
+    name: str = "",
+) -> int:
+    """How many people ``search_experts`` finds with the same arguments.
+
+    Counted from the memberships (the covering index ``membership_active_member_idx``),
+    not from the users: the users' COUNT had to read every active user to join them
+    (100,000 for 20,000 found). Inactive users are ruled out by an anti-join on the few
+    of them (``user_inactive_idx``), so no user row is read unless a name is searched.
+    """
+    memberships = _counted_memberships(
+        viewer_networks=viewer_networks,
+        network=network,
+        area=area,
+        country=country,
+        institution=institution,
+        name=name,
+    )
+    return memberships.aggregate(n=Count("user_id", distinct=True))["n"]
 
 
 @dataclass

@@ -60,6 +60,14 @@ def expertise_update(request: HttpRequest) -> HttpResponse:
     )
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told the number of items (counted more cheaply than ``.count()``)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
 def _directory_denied(request: HttpRequest) -> HttpResponse:
     return render(request, "preferences/directory_denied.html", status=HTTPStatus.FORBIDDEN)
 
@@ -78,11 +86,14 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
     if form.is_bound and not form.is_valid():
         # A choice that is not offered (e.g. another network's area) finds nobody.
-        experts = User.objects.none()
+        experts, count = User.objects.none(), 0
     else:
         criteria = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
         experts = selectors.search_experts(viewer_networks=networks, **criteria)
-    page = Paginator(experts, app_settings.DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        count = selectors.count_experts(viewer_networks=networks, **criteria)
+    page = _CountedPaginator(experts, app_settings.DIRECTORY_PAGE_SIZE, count=count).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

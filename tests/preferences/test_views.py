@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from preferences import services, views
+from preferences import selectors, services, views
 from preferences.models import Expertise, ThematicArea
 from tests.factories import (
     ExpertiseFactory,
@@ -276,3 +276,62 @@ def test_first_cpms_login_lands_on_preferences_then_on_the_page_asked_for(
     assert client.get(response["Location"]).status_code == HTTPStatus.OK
     # Answered once: the gate does not ask again.
     assert client.get(reverse("cpms-home")).status_code == HTTPStatus.OK
+
+
+def _plan(queryset, *off):
+    """PostgreSQL's plan of ``queryset`` with sequential scans (and ``off``) disabled: on
+    the few rows of a test, the planner would rightly read whole tables instead."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", *off):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_directory_queries_use_their_indexes(viewer, network, is_postgresql):
+    """The page is read along the order's index, the count from the memberships' covering
+    index, and a name search from the trigram indexes (PostgreSQL's planner only)."""
+    if not is_postgresql:
+        pytest.skip("expression, partial and trigram indexes are planned by PostgreSQL only")
+    from accounts.models import User
+
+    for i in range(3):
+        expert(network, last_name=f"Expert{i}")
+    page = selectors.search_experts(viewer_networks=[network])
+    assert "user_directory_order_idx" in _plan(page[:25], "enable_sort")
+    assert [u.last_name for u in page] == sorted(u.last_name for u in page)
+    counted = selectors._counted_memberships(
+        viewer_networks=[network], network=None, area=None, country="", institution="", name=""
+    ).values("user_id")
+    plan = _plan(counted)
+    assert "membership_active_member_idx" in plan and "user_inactive_idx" in plan, plan
+    assert selectors.count_experts(viewer_networks=[network]) == page.count() == 4
+    named = User.objects.filter(last_name__icontains="xpert1")
+    assert "user_last_name_trgm_idx" in _plan(named)
+
+
+def test_the_directory_count_is_that_of_the_people_found(viewer, network, areas):
+    """``count_experts`` counts from the memberships what ``search_experts`` lists."""
+    expert(network, last_name="Dupont", first_name="Marie", country="FR", areas=[areas[0]])
+    twice = expert(network, last_name="Rossi", first_name="Luca", country="IT")
+    MembershipFactory(user=twice, institution=institution_in(network, "FR", name="Second"))
+    hidden = expert(network, last_name="Hidden")
+    services.set_directory_listing(user=hidden, hidden=True)
+    inactive = expert(network, last_name="Gone")
+    inactive.is_active = False
+    inactive.save()
+    for criteria in [
+        {},
+        {"country": "FR"},
+        {"area": areas[0]},
+        {"institution": "of rossi"},
+        {"name": "marie dup"},
+        {"network": network, "name": "o"},
+    ]:
+        found = selectors.search_experts(viewer_networks=[network], **criteria)
+        count = selectors.count_experts(viewer_networks=[network], **criteria)
+        assert count == len(list(found)) == found.count(), criteria
+    assert selectors.count_experts(viewer_networks=[network]) == 3  # viewer, Dupont, Rossi

@@ -84,12 +84,21 @@ class DirectorySearchForm(forms.Form):
     name = forms.CharField(label=_("Name"), required=False, max_length=100)
 
     def __init__(self, *args, networks, areas, countries, **kwargs):
+        """``networks`` and ``areas`` are lists the view has read: the selects are drawn
+        from them (a model choice field would read its queryset again, through a server
+        cursor: three round trips each), and a submitted choice is checked against the
+        database."""
         super().__init__(*args, **kwargs)
-        self.fields["network"].queryset = networks
-        self.fields["network"].label_from_instance = lambda n: n.label
-        self.fields["area"].queryset = areas
-        self.fields["area"].label_from_instance = lambda a: f"{a.network.code} — {a.name}"
+        self._offer(self.fields["network"], networks, lambda n: n.label)
+        self._offer(self.fields["area"], areas, lambda a: f"{a.network.code} — {a.name}")
         self.fields["country"].choices = [("", _("Any country")), *countries]
+
+    @staticmethod
+    def _offer(field: forms.ModelChoiceField, objects: list, label) -> None:
+        field.queryset = field.queryset.model._default_manager.filter(
+            pk__in=[obj.pk for obj in objects]
+        )
+        field.widget.choices = [("", field.empty_label), *((o.pk, label(o)) for o in objects)]
 
 
 class DirectoryListingForm(forms.Form):

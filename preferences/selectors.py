@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat, Lower
 
 from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import Membership, Organisation
@@ -196,7 +196,15 @@ def search_experts(
         )
         .order_by("network__code")
     )
-    return users.order_by(Lower("last_name"), Lower("first_name"), "pk").prefetch_related(
+    by_last_name = Lower("last_name")
+    if name.split():
+        # With a name, the few who bear it are found by the trigram indexes and sorted
+        # (about 15 ms for the 2,500 Mullers of the benchmark); along the order index,
+        # PostgreSQL, believing names spread evenly, would walk every name before M
+        # (57 ms). The same order through an expression that index cannot give steers
+        # it to the first plan.
+        by_last_name = Lower(Concat("last_name", Value("")))
+    return users.order_by(by_last_name, Lower("first_name"), "pk").prefetch_related(
         Prefetch("memberships", queryset=shown_memberships, to_attr="memberships_shown"),
         Prefetch("expertise", queryset=shown_expertise, to_attr="expertise_shown"),
     )

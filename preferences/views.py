@@ -80,8 +80,8 @@ def directory(request: HttpRequest) -> HttpResponse:
         return _directory_denied(request)
     form = DirectorySearchForm(
         request.GET or None,
-        networks=selectors.member_networks(request.user),
-        areas=selectors.directory_areas(networks),
+        networks=networks,
+        areas=list(selectors.directory_areas(networks)),
         countries=selectors.directory_countries(networks),
     )
     if form.is_bound and not form.is_valid():

@@ -13,7 +13,6 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 LOGIN_PATH = "/accounts/login/"
-TOO_MANY_ATTEMPTS = "Too many failed login attempts"
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -15,7 +15,9 @@ cache: give it a Redis database of its own). Then, over HTTP only:
 2. sends wrong passwords until allauth's ``login_failed`` limit trips
    (ACCOUNT_RATE_LIMITS: per account and per client address), once from a
    client that alternates between the instances and once from a client that
-   stays on one, and prints how many tries each got.
+   stays on one, and prints how many tries each got. The login page words a
+   wrong password and a tripped limit alike, so the probe is the right
+   password: refused once the limit has tripped.
 
 Every request carries the same Host header, as a load balancer in front of the
 instances passes on the public host: allauth's per-account key includes the
@@ -41,13 +43,13 @@ django.setup()
 from allauth.account.models import EmailAddress  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
-from httpclient import TOO_MANY_ATTEMPTS, Client  # noqa: E402
+from httpclient import LOGIN_PATH, Client, Response  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 
 EMAIL = "shared-limits@bench.example.eu"
 PASSWORD = "shared-limits-bench-password-2026"
-MAX_TRIES = 40
+MAX_TRIES = 15  # the limits are 5 per account and 10 per address
 PUBLIC_HOST = "127.0.0.1"  # in ALLOWED_HOSTS of the development settings
 
 
@@ -81,15 +83,29 @@ def check_sessions(first: str, second: str) -> list[str]:
     ]
 
 
-def tries_until_limited(urls: list[str], *, same_account: bool) -> int:
-    """Wrong passwords accepted before the limit trips, cycling through ``urls``."""
-    cache.clear()  # every experiment starts with no rate-limit state
-    for attempt in range(MAX_TRIES):
-        client = browser(urls[attempt % len(urls)])
+def logged_in(final: Response) -> bool:
+    """Past the password: a page, or a redirect elsewhere than the login form."""
+    if final.status in (301, 302, 303):
+        return LOGIN_PATH not in final.location
+    return final.status == 200 and 'name="password"' not in final.body
+
+
+def refused_after(urls: list[str], wrong: int, *, same_account: bool) -> bool:
+    """After ``wrong`` wrong passwords (cycling through ``urls``), is the right password
+    refused? The page says the same whether the password is wrong or the limit has
+    tripped (nothing tells an attacker which), so the right password is the probe."""
+    cache.clear()  # every probe starts with no rate-limit state
+    for attempt in range(wrong):
         email = EMAIL if same_account else f"nobody-{attempt}@bench.example.eu"
-        response = client.login(email, "a-wrong-password")
-        if TOO_MANY_ATTEMPTS in response.body:
-            return attempt
+        browser(urls[attempt % len(urls)]).login(email, "a-wrong-password")
+    return not logged_in(browser(urls[wrong % len(urls)]).login(EMAIL, PASSWORD))
+
+
+def tries_until_limited(urls: list[str], *, same_account: bool) -> int:
+    """Wrong passwords after which the right one is refused, cycling through ``urls``."""
+    for wrong in range(MAX_TRIES):
+        if refused_after(urls, wrong, same_account=same_account):
+            return wrong
     return MAX_TRIES
 
 
@@ -104,7 +120,7 @@ def main() -> int:
     for line in check_sessions(urls[0], urls[1]):
         print("  " + line)
     limits = settings.ACCOUNT_RATE_LIMITS["login_failed"]
-    print(f"\nWrong passwords accepted before login_failed ({limits}) trips")
+    print(f"\nWrong passwords after which the right one is refused (login_failed: {limits})")
     rows = [
         ("same account", True),
         ("new account each try, same address", False),

@@ -574,8 +574,10 @@ class MembershipAdmin(NetworkScopedAdmin):
     ]
 
     def get_queryset(self, request):
+        # What the list and the actions' pages show; who ended a membership and the
+        # request that granted it are read on the membership's own page only.
         return selectors.memberships_for_administrator(request.user).select_related(
-            "user", "profile", "institution", "network", "ended_by", "granted_by_request"
+            "user", "profile", "institution", "network"
         )
 
     def has_manage_permission(self, request) -> bool:

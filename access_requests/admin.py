@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation
+from django.contrib.admin import ActionLocation, helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -252,11 +253,37 @@ class ExtendForm(forms.Form):
 # --- Scope --------------------------------------------------------------------------
 
 
+class ListedColumnsChangeList(ChangeList):
+    """The page of rows without the columns ``list_deferred`` names: the actions still
+    get the admin's whole queryset (``get_queryset``)."""
+
+    def get_results(self, request):
+        self.queryset = self.queryset.defer(*self.model_admin.list_deferred)
+        super().get_results(request)
+
+
 class NetworkScopedAdmin(ReadOnlyModelAdmin):
     """Rows of the networks the user administers; other rows do not exist for them."""
 
+    # No column shows the user's phone number, and parsing it was a third of the
+    # time spent on each row of the lists.
+    list_deferred = ["user__mobile_phone"]
+
     def get_queryset(self, request):
         raise NotImplementedError
+
+    def get_changelist(self, request, **kwargs):
+        return ListedColumnsChangeList
+
+    def action_checkbox(self, obj):
+        """Django's checkbox column, written out rather than rendered through the form
+        renderer's template for every row (the same HTML, several times faster)."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def administers_any_network(self, request) -> bool:
         if request.user.is_superuser:
@@ -574,8 +601,10 @@ class MembershipAdmin(NetworkScopedAdmin):
     ]
 
     def get_queryset(self, request):
+        # What the list and the actions' pages show; who ended a membership and the
+        # request that granted it are read on the membership's own page only.
         return selectors.memberships_for_administrator(request.user).select_related(
-            "user", "profile", "institution", "network", "ended_by", "granted_by_request"
+            "user", "profile", "institution", "network"
         )
 
     def has_manage_permission(self, request) -> bool:

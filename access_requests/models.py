@@ -363,6 +363,9 @@ class Membership(models.Model):
                 condition=Q(status="active"),
                 name="membership_active_member_idx",
             ),
+            # The members list (newest first, 100 a page) reads this in order instead of
+            # sorting every membership.
+            models.Index(fields=["-granted_at", "-id"], name="membership_newest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -171,6 +171,28 @@ def test_queue_runs_the_same_number_of_queries_for_20_and_2000_pending_requests(
     assert len(response.context["cl"].result_list) == 50
 
 
+# The session, its second factor, the network, country and profile filters, the count,
+# the page, then the queue's profiles and verified phones (one query each).
+QUEUE_QUERIES = 9
+
+
+def test_queue_takes_a_fixed_number_of_queries(
+    admin_client, institution, django_assert_num_queries
+):
+    profile = AccessProfileFactory(application=institution.application)
+    _bulk_pending(3, institution, profile)
+    admin_client.get(QUEUE)  # warm the session and content-type caches
+    with django_assert_num_queries(QUEUE_QUERIES):
+        admin_client.get(QUEUE)
+    _bulk_pending(297, institution, profile, prefix="more")
+    with django_assert_num_queries(QUEUE_QUERIES):
+        response = admin_client.get(QUEUE)
+    rows = response.context["cl"].result_list
+    assert len(rows) == 50
+    # The page of rows leaves out the applicant's phone, which no column shows.
+    assert "mobile_phone" in rows[0].user.get_deferred_fields()
+
+
 # --- Decisions --------------------------------------------------------------------------
 
 
@@ -388,6 +410,60 @@ def test_membership_filters_and_scope(client, institution, other_institution):
     act(client, MEMBERSHIPS, "revoke_selected", [theirs], post="yes", reason="x")
     theirs.refresh_from_db()
     assert theirs.status == Membership.Status.ACTIVE
+
+
+def _bulk_memberships(count: int, institution, profile, prefix: str) -> None:
+    users = User.objects.bulk_create(
+        User(email=f"{prefix}{i}@example.eu", first_name="M", last_name=str(i))
+        for i in range(count)
+    )
+    Membership.objects.bulk_create(
+        Membership(
+            user=u,
+            institution=institution,
+            network_id=institution.network_id,
+            profile=profile,
+            granted_at=timezone.now() - timedelta(minutes=i),
+        )
+        for i, u in enumerate(users)
+    )
+
+
+# The session, its second factor, the network, country and profile filters, the count
+# and the page (users, institutions, networks and profiles joined).
+MEMBERSHIP_LIST_QUERIES = 7
+
+
+def test_membership_list_takes_a_fixed_number_of_queries(
+    admin_client, institution, django_assert_num_queries
+):
+    profile = AccessProfileFactory(application=institution.application)
+    _bulk_memberships(3, institution, profile, prefix="few")
+    admin_client.get(MEMBERSHIPS)  # warm the session and content-type caches
+    with django_assert_num_queries(MEMBERSHIP_LIST_QUERIES):
+        admin_client.get(MEMBERSHIPS)
+    _bulk_memberships(300, institution, profile, prefix="many")
+    with django_assert_num_queries(MEMBERSHIP_LIST_QUERIES):
+        response = admin_client.get(MEMBERSHIPS)
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) == 100
+    assert rows == sorted(rows, key=lambda m: (m.granted_at, m.pk), reverse=True)
+    assert response.content.decode().count('class="action-select"') == 100
+
+
+def test_membership_list_reads_the_newest_by_index(is_postgresql, admin_client, institution):
+    """The list shows the newest memberships first: without an index in that order,
+    PostgreSQL sorts every membership to show a page of them."""
+    if not is_postgresql:
+        pytest.skip("the plan is PostgreSQL's")
+    response = admin_client.get(MEMBERSHIPS)
+    sql, params = response.context["cl"].queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql} LIMIT 100", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "membership_newest_idx" in plan, plan
 
 
 def test_reset_second_factor_from_memberships_and_users(admin_client, institution):

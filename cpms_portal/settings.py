@@ -120,6 +120,17 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding lets psycopg prepare a statement once it has run
+    # DB_PREPARE_THRESHOLD times on a connection, so PostgreSQL stops planning the same
+    # queries at every request (planning a CPMS page's joins costs more than running
+    # them). Django leaves this off for transaction-pooling proxies (PgBouncer): set
+    # DB_PREPARE_THRESHOLD=off behind one.
+    _prepare = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
+    if _prepare not in {"off", "none", ""}:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=int(_prepare)
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

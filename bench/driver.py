@@ -59,6 +59,11 @@ CODE_CHECKS = int(os.environ.get("BENCH_CODE_CHECKS", "300"))  # members for the
 CHALLENGE_PATH = "/security/challenge/"
 HASH_SECONDS = 4.0
 CORES = os.cpu_count() or 1
+# Concurrent logins: enough to keep every worker busy while others wait on the network.
+LOGIN_CLIENTS = int(os.environ.get("BENCH_LOGIN_CLIENTS", str(4 * CORES)))
+# Cores this process (the client) kept busy during a phase: on one machine the client
+# competes with the server for the same cores.
+CLIENT_CORES: dict[str, float] = {}
 # BENCH_ONLY="logins" or a comma-separated list of page names (or parts of them, such as
 # "wizard,directory"): measure only those, to iterate on one figure. Empty: everything.
 ONLY = [part.strip().lower() for part in os.environ.get("BENCH_ONLY", "").split(",")]
@@ -293,13 +298,14 @@ def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str]:
                         sample[0] = f"HTTP {final.status}"
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     until[0] = started + LOGIN_SECONDS
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    CLIENT_CORES["logins"] = (time.process_time() - cpu_started) / elapsed
     return done[0] / elapsed, done[0], failed[0], sample[0]
 
 
@@ -398,7 +404,7 @@ def probe(base_url: str, path: str, cookies: dict[str, str]) -> Response:
 def report_logins(base_url: str) -> None:
     """Hashing alone beside full logins and the second-factor step."""
     label, hash_ms, hashes_per_core = measure_hashing()
-    login_clients = 2 * CORES
+    login_clients = LOGIN_CLIENTS
     rate, _ok, failed, why = measure_logins(base_url, login_clients)
     per_core = rate / CORES
     code_rate, codes_ok, codes_failed, codes_why = measure_code_checks(base_url, login_clients)
@@ -409,6 +415,12 @@ def report_logins(base_url: str) -> None:
         f"{LOGIN_SECONDS:.0f} s): {rate:.1f}/s = {per_core:.1f}/s per core = "
         f"{100 * per_core / hashes_per_core:.0f}% of hashing alone"
         + (f"; {failed} failed ({why})" if failed else "")
+    )
+    server_cores = CORES - CLIENT_CORES["logins"]
+    print(
+        f"  the client itself kept {CLIENT_CORES['logins']:.2f} of the {CORES} cores busy: "
+        f"{rate / server_cores:.1f}/s per core left to the server = "
+        f"{100 * rate / server_cores / hashes_per_core:.0f}% of hashing alone"
     )
     print(
         f"Second-factor step (POST of the SMS code on the challenge page, redirect not "

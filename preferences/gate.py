@@ -9,9 +9,9 @@ from preferences.selectors import networks_missing_answers
 PREFERENCES_URL_NAME = "preferences:update"
 
 
-def answers_complete(user: User) -> Exists:
+def answers_complete(user: User | int, at=None) -> Exists:
     """Met when every network of an active membership has an answer ("None" counts).
 
     A query expression rather than a query: the CPMS gate asks it together with its
     other requirements, in one query per request (``cpms_portal.gate``)."""
-    return ~Exists(networks_missing_answers(user))
+    return ~Exists(networks_missing_answers(user, at))

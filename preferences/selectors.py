@@ -11,18 +11,19 @@ from accounts.models import User
 from preferences.models import DirectoryListing, Expertise, ThematicArea
 
 
-def member_networks(user: User) -> QuerySet[Organisation]:
-    """The CPMS networks in which the user holds at least one active membership, by code."""
+def member_networks(user: User | int, at=None) -> QuerySet[Organisation]:
+    """The CPMS networks in which the user holds at least one active membership (at ``at``,
+    now by default), by code. ``user``: a user or a user's id."""
     return Organisation.objects.filter(
         kind=Organisation.Kind.NETWORK,
         application__code=access_settings.CPMS_APPLICATION_CODE,
-        pk__in=Membership.objects.active().filter(user=user).values("network_id"),
+        pk__in=Membership.objects.active(at).filter(user=user).values("network_id"),
     ).order_by(Lower("code"), "pk")
 
 
-def networks_missing_answers(user: User) -> QuerySet[Organisation]:
+def networks_missing_answers(user: User | int, at=None) -> QuerySet[Organisation]:
     """The member's active networks for which no answer ("None" included) is recorded."""
-    return member_networks(user).exclude(
+    return member_networks(user, at).exclude(
         Exists(Expertise.objects.filter(user=user, network=OuterRef("pk")))
     )
 

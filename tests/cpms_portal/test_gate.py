@@ -284,3 +284,29 @@ def test_logout_ends_the_session(client, verified_member):
 
     assert not Session.objects.filter(session_key=session_key).exists()
     assert client.get("/cpms/")["Location"].startswith(reverse("account_login"))
+
+
+def test_the_query_compiled_once_answers_as_the_query_built_each_time():
+    """The gate compiles its query once per process with stand-ins for the user and the
+    time; with each user's id and time put back it answers what the ORM would build."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from preferences.models import Expertise
+
+    now = timezone.now()
+    nothing = UserFactory()
+    phone_only = SMSDeviceFactory().user
+    unanswered = MembershipFactory().user
+    SMSDeviceFactory(user=unanswered)
+    complete = MembershipFactory(answered=True).user
+    expiring = MembershipFactory(expires_at=now + timedelta(days=1)).user
+    Expertise.objects.create(user=expiring, network=expiring.memberships.get().network)
+    for user in [nothing, phone_only, unanswered, complete, expiring]:
+        for at in [now, now + timedelta(days=2)]:
+            built = tuple(bool(v) for v in gate._facts_query(user.pk, at).get())
+            assert gate._run_facts_query(user.pk, at) == built, (user, at)
+    assert gate._run_facts_query(complete.pk, now) == (True, False, True)
+    assert gate._run_facts_query(expiring.pk, now + timedelta(days=2))[0] is False
+    assert gate._run_facts_query(-1, now) == (False, False, False)

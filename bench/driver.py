@@ -59,6 +59,7 @@ CODE_CHECKS = int(os.environ.get("BENCH_CODE_CHECKS", "300"))  # members for the
 CHALLENGE_PATH = "/security/challenge/"
 HASH_SECONDS = 4.0
 CORES = os.cpu_count() or 1
+WORKERS = int(os.environ.get("GUNICORN_WORKERS") or 2 * CORES + 1)
 # Concurrent logins: enough to keep every worker busy while others wait on the network.
 LOGIN_CLIENTS = int(os.environ.get("BENCH_LOGIN_CLIENTS", str(4 * CORES)))
 # Cores this process (the client) kept busy during a phase: on one machine the client
@@ -212,8 +213,10 @@ def measure(base_url: str, path: str, cookies: dict[str, str]) -> dict[str, floa
     def make() -> Client:
         return Client(base_url, behind_tls_proxy=True, cookies=dict(cookies))
 
+    # Every worker answers its first request of a page slowly (templates, URL patterns,
+    # prepared statements): warm them all, or the first measures count that.
     warm = make()
-    for _ in range(2):
+    for _ in range(3 * WORKERS):
         warm.get(path)
     one, _ = run_clients(1, SEQUENTIAL_REQUESTS, make, path)
     started = time.perf_counter()

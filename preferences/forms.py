@@ -8,6 +8,20 @@ from preferences.models import ThematicArea
 from preferences.services import ExpertiseAnswer
 
 
+def offer(field: forms.ModelChoiceField, objects: list, label, queryset=None) -> None:
+    """Draw ``field``'s choices from ``objects``, a list the view has already read: a model
+    choice field would read its queryset again at each render (through a server cursor
+    on PostgreSQL: three round trips). What is submitted is still checked against
+    ``queryset`` (by default: those objects)."""
+    if queryset is None:
+        queryset = field.queryset.model._default_manager.filter(pk__in=[o.pk for o in objects])
+    field.queryset = queryset
+    choices = [(o.pk, label(o)) for o in objects]
+    if field.empty_label is not None:  # a select's "All my networks"; None for boxes
+        choices.insert(0, ("", field.empty_label))
+    field.widget.choices = choices
+
+
 class AreaCheckboxes(forms.CheckboxSelectMultiple):
     option_inherits_attrs = True
 
@@ -29,14 +43,16 @@ class ExpertiseForm(forms.Form):
 
     def __init__(self, *args, network: Organisation, areas: list[ThematicArea], **kwargs):
         """``areas``: the network's current areas in order, as the page already read them
-        (``selectors.preferences_of``); the boxes are drawn from them without another query,
-        and a POST is checked against the database."""
+        (``selectors.preferences_of``; see ``offer``)."""
         kwargs.setdefault("prefix", f"ern{network.pk}")
         super().__init__(*args, **kwargs)
         self.network = network
-        field = self.fields["areas"]
-        field.queryset = ThematicArea.objects.current().filter(network=network)
-        field.widget.choices = [(area.pk, area.name) for area in areas]
+        offer(
+            self.fields["areas"],
+            areas,
+            lambda area: area.name,
+            queryset=ThematicArea.objects.current().filter(network=network),
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -84,21 +100,11 @@ class DirectorySearchForm(forms.Form):
     name = forms.CharField(label=_("Name"), required=False, max_length=100)
 
     def __init__(self, *args, networks, areas, countries, **kwargs):
-        """``networks`` and ``areas`` are lists the view has read: the selects are drawn
-        from them (a model choice field would read its queryset again, through a server
-        cursor: three round trips each), and a submitted choice is checked against the
-        database."""
+        """``networks`` and ``areas``: lists the view has read (see ``offer``)."""
         super().__init__(*args, **kwargs)
-        self._offer(self.fields["network"], networks, lambda n: n.label)
-        self._offer(self.fields["area"], areas, lambda a: f"{a.network.code} — {a.name}")
+        offer(self.fields["network"], networks, lambda n: n.label)
+        offer(self.fields["area"], areas, lambda a: f"{a.network.code} — {a.name}")
         self.fields["country"].choices = [("", _("Any country")), *countries]
-
-    @staticmethod
-    def _offer(field: forms.ModelChoiceField, objects: list, label) -> None:
-        field.queryset = field.queryset.model._default_manager.filter(
-            pk__in=[obj.pk for obj in objects]
-        )
-        field.widget.choices = [("", field.empty_label), *((o.pk, label(o)) for o in objects)]
 
 
 class DirectoryListingForm(forms.Form):

@@ -126,6 +126,11 @@ class Organisation(models.Model):
             node = node.parent
         return list(reversed(chain))
 
+    @property
+    def path_label(self) -> str:
+        """ "RARE-LIVER - Hepatological Diseases / Germany / DE05 - ...": where it sits."""
+        return " / ".join(node.label for node in [*self.ancestors(), self])
+
 
 class AccessProfile(models.Model):
     """A profile of an application (Coordinator, Dispatcher, HP, Researcher)."""

@@ -228,7 +228,7 @@ def _queue_submission_mails(
     context = {
         **_request_mail_context(access_request),
         "application": institution.application,
-        "organisation_path": " / ".join(n.label for n in [*institution.ancestors(), institution]),
+        "organisation_path": institution.path_label,
         "profiles": ", ".join(p.name for p in profiles),
         "is_guest": institution.is_guest,
         "guest_days": app_settings.GUEST_ACCESS_DAYS,

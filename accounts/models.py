@@ -130,7 +130,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         ).hexdigest()
 
     def has_verified_phone(self) -> bool:
-        return SMSDevice.objects.filter(user=self, confirmed=True).exists()
+        return SMSDevice.verified_of(self).exists()
 
 
 def _hash_token(device_pk: int, token: str, binding: str = "") -> str:
@@ -151,6 +151,11 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
     Unlike django-otp's SideChannelDevice the code is stored as a keyed hash,
     never in plain text.
     """
+
+    @classmethod
+    def verified_of(cls, user) -> models.QuerySet:
+        """The user's verified phones; ``user`` may be an ``OuterRef`` (the CPMS gate)."""
+        return cls.objects.filter(user=user, confirmed=True)
 
     number = PhoneNumberField(_("Mobile phone"))
     token_hash = models.CharField(max_length=64, blank=True, editable=False)

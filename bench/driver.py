@@ -62,9 +62,6 @@ CORES = os.cpu_count() or 1
 WORKERS = int(os.environ.get("GUNICORN_WORKERS") or 2 * CORES + 1)
 # Concurrent logins: enough to keep every worker busy while others wait on the network.
 LOGIN_CLIENTS = int(os.environ.get("BENCH_LOGIN_CLIENTS", str(4 * CORES)))
-# Cores this process (the client) kept busy during a phase: on one machine the client
-# competes with the server for the same cores.
-CLIENT_CORES: dict[str, float] = {}
 # BENCH_ONLY="logins" or a comma-separated list of page names (or parts of them, such as
 # "wizard,directory"): measure only those, to iterate on one figure. Empty: everything.
 ONLY = [part.strip().lower() for part in os.environ.get("BENCH_ONLY", "").split(",")]
@@ -258,8 +255,11 @@ def measure_hashing() -> tuple[str, float, float]:
     return label, statistics.median(times), sum(counts) / HASH_SECONDS / CORES
 
 
-def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str]:
-    """Full password logins (page, POST, redirect) by many users for LOGIN_SECONDS."""
+def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str, float]:
+    """Full password logins (page, POST, redirect) by many users for LOGIN_SECONDS.
+
+    Also returns the cores this process (the client) kept busy meanwhile: on one machine
+    the client competes with the server for the same cores."""
     emails = list(
         User.objects.filter(email__endswith=EMAIL_DOMAIN, is_staff=False)
         .order_by("pk")
@@ -308,8 +308,8 @@ def measure_logins(base_url: str, clients: int) -> tuple[float, int, int, str]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    CLIENT_CORES["logins"] = (time.process_time() - cpu_started) / elapsed
-    return done[0] / elapsed, done[0], failed[0], sample[0]
+    client_cores = (time.process_time() - cpu_started) / elapsed
+    return done[0] / elapsed, done[0], failed[0], sample[0], client_cores
 
 
 def _code_sent(base_url: str, i: int, device: SMSDevice) -> tuple[Client, dict[str, str]]:
@@ -408,7 +408,7 @@ def report_logins(base_url: str) -> None:
     """Hashing alone beside full logins and the second-factor step."""
     label, hash_ms, hashes_per_core = measure_hashing()
     login_clients = LOGIN_CLIENTS
-    rate, _ok, failed, why = measure_logins(base_url, login_clients)
+    rate, _ok, failed, why, client_cores = measure_logins(base_url, login_clients)
     per_core = rate / CORES
     code_rate, codes_ok, codes_failed, codes_why = measure_code_checks(base_url, login_clients)
 
@@ -419,9 +419,9 @@ def report_logins(base_url: str) -> None:
         f"{100 * per_core / hashes_per_core:.0f}% of hashing alone"
         + (f"; {failed} failed ({why})" if failed else "")
     )
-    server_cores = CORES - CLIENT_CORES["logins"]
+    server_cores = CORES - client_cores
     print(
-        f"  the client itself kept {CLIENT_CORES['logins']:.2f} of the {CORES} cores busy: "
+        f"  the client itself kept {client_cores:.2f} of the {CORES} cores busy: "
         f"{rate / server_cores:.1f}/s per core left to the server = "
         f"{100 * rate / server_cores / hashes_per_core:.0f}% of hashing alone"
     )

@@ -54,7 +54,7 @@ def _facts_query(user_id: int, at) -> QuerySet:
     memberships = Membership.objects.active(at).filter(
         user=OuterRef("pk"), institution__application__code=CPMS_CODE
     )
-    phones = SMSDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    phones = SMSDevice.verified_of(OuterRef("pk"))
     return (
         User.objects.filter(pk=user_id)
         .annotate(

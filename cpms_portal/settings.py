@@ -202,8 +202,13 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[ERN CPMS] "
+# Failed logins: waits grow with the failures. Five per account lock it for up to five
+# minutes; twenty within two hours lock it until the oldest of them is two hours old.
+# That also caps the guesses at one account far below NIST's 100 per hour, and a
+# password reset clears the account's count. Each window costs Redis round trips on
+# every login (allauth takes and rolls back each), so three windows, not more.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key,100/h/key",
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMITS", default="10/m/ip,5/5m/key,20/2h/key"),
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",

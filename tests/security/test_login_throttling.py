@@ -3,7 +3,7 @@
 ASVS 5.0 V6.3.1 (brute force and credential stuffing controls), V6.3.8 (no
 account enumeration through the login answer); NIST SP 800-63B 5.2.2 (rate limiting:
 no more than 100 consecutive failed attempts on one account), allauth ACCOUNT_RATE_LIMITS
-"login_failed": 10/m/ip, 5/5m/key, 100/h/key. Client IPs: ASVS V4.1.3 (trust
+"login_failed": 10/m/ip, 5/5m/key, 20/2h/key (growing waits). Client IPs: ASVS V4.1.3 (trust
 only configured proxies).
 """
 
@@ -64,6 +64,24 @@ def test_failed_logins_are_limited_per_account(client, time_machine):
 
     client.logout()
     time_machine.move_to("2026-03-02 09:05:01+00:00", tick=False)
+    assert _is_logged_in(_login(client, user.email, PASSWORD, ip="203.0.113.99"))
+
+
+def test_waits_grow_with_the_failures(client, time_machine):
+    """Five failures cost a five-minute wait; after twenty, five minutes are not enough:
+    the account waits until the oldest of the twenty is two hours old."""
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    user = UserFactory()
+    for burst in range(4):  # 4 × 5 wrong passwords, each burst after the short wait
+        for attempt in range(5):
+            _refusal(_login(client, user.email, "wrong-password", ip=f"198.51.{burst}.{attempt}"))
+        _refusal(_login(client, user.email, PASSWORD, ip="203.0.113.99"))  # locked
+        time_machine.shift(timedelta(minutes=5, seconds=1))
+    # Twenty failures in 20 minutes: the short wait is over, the long one is not.
+    _refusal(_login(client, user.email, PASSWORD, ip="203.0.113.99"))
+    time_machine.move_to("2026-03-02 10:59:00+00:00", tick=False)
+    _refusal(_login(client, user.email, PASSWORD, ip="203.0.113.99"))
+    time_machine.move_to("2026-03-02 11:00:01+00:00", tick=False)
     assert _is_logged_in(_login(client, user.email, PASSWORD, ip="203.0.113.99"))
 
 

@@ -154,8 +154,10 @@ def verify_phone(
         locked = SMSDevice.objects.select_for_update().get(pk=device.pk)
         allowed, data = locked.verify_is_allowed()
         if not allowed:
+            _record_refused(locked, Method.SMS, request, throttled=True)
             return VerifyResult(ok=False, retry_in=_retry_in(data["locked_until"]))
         if not locked.verify_token(code, binding=_session_binding(request)):
+            _record_refused(locked, Method.SMS, request)
             return VerifyResult(ok=False)
         locked.confirmed = True
         locked.save(update_fields=["confirmed"])
@@ -197,6 +199,7 @@ def verify_second_factor(*, request: HttpRequest, device: Device, token: str) ->
         locked = type(device).objects.select_for_update().get(pk=device.pk, user=request.user)
         allowed, data = locked.verify_is_allowed()
         if not allowed:
+            _record_refused(locked, method, request, throttled=True)
             return VerifyResult(ok=False, retry_in=_retry_in(data["locked_until"]))
         token = (token or "").strip().replace(" ", "")
         if isinstance(locked, SMSDevice):
@@ -213,6 +216,20 @@ def verify_second_factor(*, request: HttpRequest, device: Device, token: str) ->
     if ok:
         complete_second_factor(request=request, device=locked)
     return VerifyResult(ok=ok)
+
+
+def _record_refused(
+    device: Device, method: str, request: HttpRequest | None, *, throttled: bool = False
+) -> None:
+    """Audit a code refused, wrong or tried while the device is throttled; the event
+    commits with the throttle's own update."""
+    record_event(
+        action=AuditEvent.Action.OTP_FAILED,
+        actor=device.user,
+        target=device,
+        data={"method": method, "throttled": True} if throttled else {"method": method},
+        request=request,
+    )
 
 
 def complete_second_factor(*, request: HttpRequest, device: Device) -> None:

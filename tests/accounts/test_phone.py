@@ -93,6 +93,12 @@ def test_a_wrong_code_is_refused_and_then_throttled(client, user, time_machine):
     response = client.post(reverse("two_factor:phone-verify"), {"code": code})
     assert "Too many wrong codes" in response.content.decode()
     assert not user.has_verified_phone()
+    # Both refusals are in the audit trail, the second one as throttled.
+    refused = AuditEvent.objects.filter(actor=user, action="otp_failed").order_by("pk")
+    assert [event.data for event in refused] == [
+        {"method": "sms"},
+        {"method": "sms", "throttled": True},
+    ]
 
     time_machine.shift(2)
     client.post(reverse("two_factor:phone-verify"), {"code": code})

@@ -118,10 +118,39 @@ class CountTable:
     detail_column: str = ""
 
 
+def withhold(figure: Figure) -> Figure:
+    """A figure shown as withheld although it is not small itself (secondary suppression)."""
+    return Figure(value=figure.value, text="—", suppressed=True)
+
+
+def protect_by_difference(figures: list[Figure]) -> list[Figure]:
+    """Secondary suppression: the rows of a "members by …" table add up to a total the
+    page shows, so one hidden row, or hidden rows that add up to less than the threshold,
+    could be worked out by subtraction. Withhold the smallest shown rows too until the
+    hidden ones are at least two and add up to at least the threshold."""
+    threshold = app_settings.SUPPRESS_BELOW
+    figures = list(figures)
+    hidden = [i for i, figure in enumerate(figures) if figure.suppressed]
+    if not hidden:
+        return figures
+    candidates = sorted(
+        (i for i, figure in enumerate(figures) if not figure.suppressed and figure.value),
+        key=lambda i: figures[i].value,
+    )
+    while candidates and (len(hidden) < 2 or sum(figures[i].value for i in hidden) < threshold):
+        i = candidates.pop(0)
+        figures[i] = withhold(figures[i])
+        hidden.append(i)
+    return figures
+
+
 def count_table(
     chart_id: str, title: str, column: str, rows: list[CountRow], role: Role, detail_column=""
 ) -> CountTable:
-    shown = [(row, disclose(row.count, role)) for row in rows]
+    figures = [disclose(row.count, role) for row in rows]
+    if not role.sees_small_counts:
+        figures = protect_by_difference(figures)
+    shown = list(zip(rows, figures, strict=True))
     labels = [
         (f"{row.label} ({row.detail})" if row.detail else row.label, figure)
         for row, figure in shown
@@ -164,6 +193,7 @@ class NetworkReport:
     median_decision: str
     p90_decision: str
     decision_times_suppressed: bool
+    oldest_pending_hidden: bool
     oldest_pending: datetime | None
     oldest_pending_age: str
     members: Figure
@@ -245,7 +275,9 @@ def build_report(
         median_decision="—" if times_suppressed else format_duration(times.median),
         p90_decision="—" if times_suppressed else format_duration(times.p90),
         decision_times_suppressed=times_suppressed,
-        oldest_pending=oldest,
+        # One request's date describes one person: not for those who see aggregates only.
+        oldest_pending_hidden=not role.sees_small_counts,
+        oldest_pending=oldest if role.sees_small_counts else None,
         oldest_pending_age=format_duration(now - oldest) if oldest else "",
         members=disclose(overview.members, role),
         never_logged_in=disclose(overview.never_logged_in, role),
@@ -260,5 +292,8 @@ def build_report(
 ROLE_HELP = {
     Role.COORDINATOR: _("You see every figure and can export the user list."),
     Role.DISPATCHER: _("You see every figure; the export of the user list is for coordinators."),
-    Role.RESEARCHER: _("You see aggregate figures only; counts from 1 to 4 are shown as “<5”."),
+    Role.RESEARCHER: _(
+        "You see aggregate figures only; counts from 1 to 4 are shown as “<5”, and “—” "
+        "marks a count withheld so that a hidden one cannot be worked out from a total."
+    ),
 }

@@ -116,6 +116,8 @@ def test_researcher_sees_suppressed_aggregates_and_no_identity(client, known):
     assert cell(body, "Rejected") == "&lt;5"
     assert cell(body, "Decisions") == "&lt;5"
     assert cell(body, "Median") == "—"
+    assert "Not shown here: the date of one request describes one person." in body
+    assert "Submitted on" not in body
     # The researcher answered to pass the gate: 5 answers of 6 is not a small count.
     assert cell(body, "Share who answered the preferences") == "83.3 %"
     for person in (known.coordinator, known.dispatcher, known.h1, known.h2, known.h3):

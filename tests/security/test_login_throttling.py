@@ -72,7 +72,7 @@ def test_waits_grow_with_the_failures(client, time_machine):
     the account waits until the oldest of the twenty is two hours old."""
     time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
     user = UserFactory()
-    for burst in range(4):  # 4 × 5 wrong passwords, each burst after the short wait
+    for burst in range(4):  # four bursts of five wrong passwords, each burst after the short wait
         for attempt in range(5):
             _refusal(_login(client, user.email, "wrong-password", ip=f"198.51.{burst}.{attempt}"))
         _refusal(_login(client, user.email, PASSWORD, ip="203.0.113.99"))  # locked

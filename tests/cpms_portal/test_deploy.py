@@ -280,7 +280,7 @@ def test_docker_compose_file_is_valid_with_the_example_env():
         pytest.skip("neither docker compose nor docker-compose is installed")
 
     result = subprocess.run(
-        [*command, "--env-file", ".env.example", "config", "--quiet"],
+        [*command, "--env-file", ".env.example", "config", "--services"],
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
@@ -288,3 +288,5 @@ def test_docker_compose_file_is_valid_with_the_example_env():
     )
 
     assert result.returncode == 0, result.stderr
+    # The scheduler retries queued e-mails and runs the daily tasks.
+    assert set(result.stdout.split()) == {"db", "redis", "migrate", "web", "tasks"}

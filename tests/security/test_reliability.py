@@ -80,7 +80,8 @@ def test_mail_server_down_at_submission_keeps_the_request_and_retries_the_mail(
     assert mail.outbox == []
 
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    call_command("send_queued_mail", verbosity=0)
+    # What the deployment runs (docker compose's `tasks` service) retries the mail.
+    call_command("run_scheduler", "--once", verbosity=0)
     assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()
     assert user.email in {address for message in mail.outbox for address in message.to}
 
@@ -322,3 +323,21 @@ def test_sms_provider_down_or_slow_gives_a_clear_message_and_a_retry(
     response = client.post(challenge, {"method": "sms", "action": "verify", "code": code})
     assert response.status_code == HTTPStatus.FOUND
     assert client.get(reverse("cpms-home")).status_code == HTTPStatus.OK
+
+
+@pytest.mark.django_db
+def test_a_failed_scheduler_round_is_logged_and_the_next_task_still_runs(monkeypatch, caplog):
+    """The scheduler outlives a failing round: the mail round fails, the daily tasks run."""
+
+    def refuse():
+        raise ConnectionRefusedError("database away")
+
+    ran = []
+    monkeypatch.setattr("accounts.management.commands.send_queued_mail.send_queued", refuse)
+    monkeypatch.setattr(
+        "access_requests.management.commands.run_daily_tasks.services.expire_memberships",
+        lambda: ran.append("expire") or 0,
+    )
+    call_command("run_scheduler", "--once", verbosity=0)
+    assert ran == ["expire"]
+    assert "send_queued_mail failed" in caplog.text

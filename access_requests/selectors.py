@@ -96,13 +96,16 @@ def organisation_children(
     *, application: Application, parent: Organisation | None, search: str = ""
 ) -> QuerySet[Organisation]:
     """The children of ``parent`` (the networks when None), optionally searched by code,
-    name or city; the guest institution comes first, then by code."""
+    name or city. Countries by name, as the guide lists them (Bulgaria, Croatia, Cyprus);
+    networks and institutions by code, so the guest institution (0000) comes first."""
     rows = Organisation.objects.filter(application=application, parent=parent)
     search = search.strip()
     if search:
         rows = rows.filter(
             Q(code__icontains=search) | Q(name__icontains=search) | Q(city__icontains=search)
         )
+    if parent is not None and parent.kind == Organisation.Kind.NETWORK:
+        return rows.order_by("name", "pk")
     return rows.order_by("code", "name", "pk")
 
 

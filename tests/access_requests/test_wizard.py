@@ -202,6 +202,19 @@ def step2(client, country, **params):
     )
 
 
+def test_step_2_lists_countries_by_name_as_the_guide_does(client, user):
+    network = NetworkFactory(code="RARE-LIVER", name="Hepatological Diseases")
+    for code, name in [("HR", "Croatia"), ("CY", "Cyprus"), ("BG", "Bulgaria")]:
+        CountryFactory(parent=network, code=code, name=name)
+    body = text(
+        client.get(
+            reverse("access_requests:wizard-organisation"),
+            {"application": network.application_id, "node": network.pk},
+        )
+    )
+    assert body.index("Bulgaria") < body.index("Croatia") < body.index("Cyprus")
+
+
 def test_step_2_paginates_25_records_per_page(client, user, big_country):
     body = text(step2(client, big_country))
     assert "Showing 1 to 25 of 60 entries" in body

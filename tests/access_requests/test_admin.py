@@ -237,6 +237,16 @@ def test_bulk_approve_reports_requests_someone_else_decided_first(admin_client, 
     assert Membership.objects.count() == 3
     already.refresh_from_db()
     assert already.status == S.REJECTED and not Membership.objects.filter(user=already.user)
+    # Each approved applicant is told, each approval audited; the skipped one neither.
+    for req in pending:
+        assert "approved" in OutboundEmail.objects.get(to=req.user.email).subject
+    approved = AuditEvent.objects.filter(action=AuditEvent.Action.REQUEST_APPROVED)
+    assert sorted(approved.values_list("target_id", flat=True)) == sorted(
+        str(req.pk) for req in pending
+    )
+    assert "approved" not in "".join(
+        OutboundEmail.objects.filter(to=already.user.email).values_list("subject", flat=True)
+    )
 
 
 def test_reject_requires_a_reason_then_records_and_mails_it(admin_client, institution):
@@ -274,6 +284,11 @@ def test_approve_from_the_request_page(admin_client, institution):
 
     req.refresh_from_db()
     assert req.status == S.APPROVED
+    assert Membership.objects.get(user=req.user).granted_by_request == req
+    assert "approved" in OutboundEmail.objects.get(to=req.user.email).subject
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.REQUEST_APPROVED, target_id=str(req.pk)
+    ).exists()
 
 
 # --- Scope ------------------------------------------------------------------------------

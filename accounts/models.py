@@ -133,16 +133,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         return SMSDevice.verified_of(self).exists()
 
 
+def _keyed_digest(message: str, *, secret: str | None = None) -> bytes:
+    """HMAC-SHA256 of ``message`` keyed with ``SECRET_KEY`` (or ``secret``, one of its
+    fallbacks): how one-time codes are stored. Codes are short, so a plain hash could be
+    reversed by trying them all; keyed, a copy of the database alone is worth nothing.
+    Each kind of code starts its message with its own name (``sms:``, ``recovery:``)."""
+    return hmac.new(
+        (secret or settings.SECRET_KEY).encode(), message.encode(), hashlib.sha256
+    ).digest()
+
+
 def _hash_token(device_pk: int, token: str, binding: str = "") -> str:
-    # Codes are only six digits, so the hash is keyed with SECRET_KEY: a copy
-    # of the database alone does not let anyone try all million codes offline.
     # ``binding`` ties a code to the login in progress (a secret of the session
     # that asked for it): the same code typed in another session does not match.
-    return hmac.new(
-        settings.SECRET_KEY.encode(),
-        f"sms:{device_pk}:{binding}:{token}".encode(),
-        hashlib.sha256,
-    ).hexdigest()
+    return _keyed_digest(f"sms:{device_pk}:{binding}:{token}").hex()
 
 
 class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):

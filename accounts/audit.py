@@ -44,7 +44,8 @@ def record_event(
     event = AuditEvent.objects.create(
         action=action,
         actor=actor,
-        target_type=target._meta.label_lower if target is not None else "",
+        # The row's own model: a proxy (the recovery codes) is the same row.
+        target_type=target._meta.concrete_model._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:255] if target is not None else "",
         data=data or {},

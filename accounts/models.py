@@ -1,8 +1,10 @@
-"""Identity: the user, the SMS second factor and the append-only audit trail."""
+"""Identity: the user, the SMS and recovery-code second factors, the append-only audit
+trail."""
 
 import hashlib
 import hmac
 import secrets
+from base64 import b32encode
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import CooldownMixin, Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.app_settings import app_settings
@@ -133,16 +136,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         return SMSDevice.verified_of(self).exists()
 
 
+def _keyed_digest(message: str, *, secret: str | None = None) -> bytes:
+    """HMAC-SHA256 of ``message`` keyed with ``SECRET_KEY`` (or ``secret``, one of its
+    fallbacks): how one-time codes are stored. Codes are short, so a plain hash could be
+    reversed by trying them all; keyed, a copy of the database alone is worth nothing.
+    Each kind of code starts its message with its own name (``sms:``, ``recovery:``)."""
+    return hmac.new(
+        (secret or settings.SECRET_KEY).encode(), message.encode(), hashlib.sha256
+    ).digest()
+
+
 def _hash_token(device_pk: int, token: str, binding: str = "") -> str:
-    # Codes are only six digits, so the hash is keyed with SECRET_KEY: a copy
-    # of the database alone does not let anyone try all million codes offline.
     # ``binding`` ties a code to the login in progress (a secret of the session
     # that asked for it): the same code typed in another session does not match.
-    return hmac.new(
-        settings.SECRET_KEY.encode(),
-        f"sms:{device_pk}:{binding}:{token}".encode(),
-        hashlib.sha256,
-    ).hexdigest()
+    return _keyed_digest(f"sms:{device_pk}:{binding}:{token}").hex()
 
 
 class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
@@ -197,6 +204,77 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
         if ok:
             self.token_hash = ""
             self.valid_until = timezone.now()
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment()
+        return ok
+
+
+def normalise_recovery_code(code) -> str:
+    """A recovery code as it was made: lower case, without spaces or dashes."""
+    return "".join(str(code or "").split()).replace("-", "").lower()
+
+
+def recovery_code_digest(device_pk: int, code: str, *, secret: str | None = None) -> str:
+    """The stored form of a recovery code: 16 base32 characters, ``StaticToken.token``'s
+    size (80 bits of HMAC-SHA256).
+
+    80 bits are plenty: a code itself carries 40 (eight base32 characters), so guessing
+    a code is always the easier attack, and a wrong code matches one of a device's ten
+    stored forms with odds of 10 in 2**80. Keyed with ``SECRET_KEY`` (see
+    ``_keyed_digest``): a database copy alone cannot be searched for the codes, which
+    with 40 bits an unkeyed hash could not prevent (whoever also has the key can: it
+    stays secret, as for the SMS codes). Upper case, so it cannot be typed back as a
+    code (codes are lower-cased first).
+    """
+    digest = _keyed_digest(f"recovery:{device_pk}:{code}", secret=secret)
+    return b32encode(digest[:10]).decode()
+
+
+class RecoveryCodeDevice(StaticDevice):
+    """django-otp's static device (single-use recovery codes) with its codes stored as
+    keyed hashes, never in plain text (ASVS 5.0 V6.5.2).
+
+    A proxy: same rows, same ``StaticToken``s, django-otp's throttling; only the making
+    and the checking of a code differ. Recovery codes must be made and checked through
+    this class: ``StaticDevice.verify_token`` compares plain text. django-otp's device
+    lists (``devices_for_user``, ``device_classes``) skip proxies and give the same rows
+    as ``StaticDevice``: good for listing and removing, not for checking a code.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("Recovery codes")
+        verbose_name_plural = _("Recovery codes")
+
+    def add_codes(self, codes) -> None:
+        StaticToken.objects.bulk_create(
+            StaticToken(
+                device=self, token=recovery_code_digest(self.pk, normalise_recovery_code(c))
+            )
+            for c in codes
+        )
+
+    def _stored_forms(self, code: str) -> list[str]:
+        # SECRET_KEY first, then its fallbacks, as Django's signing does: after a key
+        # rotation, codes made before it keep working while the old key is a fallback
+        # (and stop working once it is dropped: the user makes new ones).
+        keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        return [recovery_code_digest(self.pk, code, secret=key) for key in keys]
+
+    def verify_token(self, token) -> bool:
+        """StaticDevice.verify_token on the stored form: single use, throttled alike."""
+        allowed, _data = self.verify_is_allowed()
+        if not allowed:
+            return False
+        match = self.token_set.filter(
+            token__in=self._stored_forms(normalise_recovery_code(token))
+        ).first()
+        # The count of deleted rows: a code used meanwhile (0 rows) is refused.
+        ok = match is not None and match.delete()[0] == 1
+        if ok:
             self.throttle_reset(commit=False)
             self.set_last_used_timestamp(commit=False)
             self.save()

@@ -65,7 +65,8 @@ def _owns(key: models.ForeignKey) -> bool:
 def _user_models():
     for model in apps.get_models():
         label = model._meta.label_lower
-        if label in _SKIPPED_MODELS or model is User:
+        # A proxy's rows are its concrete model's, found (once) under that model.
+        if label in _SKIPPED_MODELS or model is User or model._meta.proxy:
             continue
         keys = user_foreign_keys(model)
         if keys:

@@ -36,6 +36,9 @@ else:
         "SECRET_KEY", default="dev-only-not-secret-cpms-portal-key-0123456789abcdef"
     )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Former keys, still accepted after a rotation (sessions, signed links, recovery codes).
+# Recovery codes made before a rotation work only while their key is listed here.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

@@ -4,11 +4,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts.models import SMSDevice, User
+from accounts.models import RecoveryCodeDevice, SMSDevice, User
 
 
 class Method:
@@ -28,11 +27,12 @@ class Method:
     }
 
 
+# Recovery codes through the proxy that stores them hashed (not django-otp's StaticDevice).
 METHOD_OF_MODEL = {
     WebAuthnCredential: Method.PASSKEY,
     TOTPDevice: Method.TOTP,
     SMSDevice: Method.SMS,
-    StaticDevice: Method.RECOVERY,
+    RecoveryCodeDevice: Method.RECOVERY,
 }
 
 

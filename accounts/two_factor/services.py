@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.app_settings import app_settings
 from accounts.audit import record_event
 from accounts.mail import language_for
-from accounts.models import AuditEvent, SMSDevice, User
+from accounts.models import AuditEvent, RecoveryCodeDevice, SMSDevice, User
 from accounts.sms import SMSDeliveryError, send_sms
 from accounts.two_factor.selectors import METHOD_OF_MODEL, Method, mask_number
 
@@ -282,14 +282,15 @@ def enrol_totp(
 
 
 def generate_recovery_codes(*, user: User, request: HttpRequest | None = None) -> list[str]:
-    """Replace the user's recovery codes with new single-use ones, returned to show once."""
+    """Replace the user's recovery codes with new single-use ones, returned to show once;
+    the database keeps only their keyed hashes."""
     codes = [StaticToken.random_token() for _i in range(RECOVERY_CODE_COUNT)]
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(
+        RecoveryCodeDevice.objects.filter(user=user).delete()
+        device = RecoveryCodeDevice.objects.create(
             user=user, name=str(_("Recovery codes")), confirmed=True
         )
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        device.add_codes(codes)
         record_event(
             action=AuditEvent.Action.MFA_ENROLLED,
             actor=user,

@@ -1,7 +1,11 @@
-import pytest
-from django.db import IntegrityError, transaction
+from importlib import import_module
 
-from accounts.models import SMSDevice, User
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_static.models import StaticToken
+
+from accounts.models import RecoveryCodeDevice, SMSDevice, User
 from tests.factories import SMSDeviceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +61,34 @@ def test_wrong_codes_are_throttled(time_machine):
     assert device.verify_token(token) is False
     time_machine.move_to("2026-11-26 10:00:03+00:00", tick=False)
     assert device.verify_token(token) is True
+
+
+def test_the_migration_hashes_plain_recovery_codes_once():
+    migration = import_module("accounts.migrations.0009_recovery_codes_hashed")
+    device = RecoveryCodeDevice.objects.create(user=UserFactory(), name="Recovery codes")
+    StaticToken.objects.create(device=device, token="abcd2345")  # as saved until now
+    StaticToken.objects.create(device=device, token="Wxyz 7654")
+
+    migration.hash_plain_codes(apps, None)
+    stored = set(device.token_set.values_list("token", flat=True))
+    migration.hash_plain_codes(apps, None)  # again: a hash is not hashed twice
+
+    assert set(device.token_set.values_list("token", flat=True)) == stored
+    assert not stored & {"abcd2345", "Wxyz 7654"}
+    assert device.verify_token("abcd2345")
+    assert device.verify_token("wxyz7654")
+    assert device.token_set.count() == 0
+
+
+def test_undoing_the_migration_drops_the_hashed_codes():
+    migration = import_module("accounts.migrations.0009_recovery_codes_hashed")
+    device = RecoveryCodeDevice.objects.create(user=UserFactory(), name="Recovery codes")
+    device.add_codes(["abcd2345"])
+    StaticToken.objects.create(device=device, token="efgh2345")  # made by the old code
+
+    migration.drop_hashed_codes(apps, None)
+
+    assert list(device.token_set.values_list("token", flat=True)) == ["efgh2345"]
 
 
 def test_audit_trail_is_append_only_on_postgresql(is_postgresql):

@@ -9,10 +9,10 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, RecoveryCodeDevice
+from accounts.selectors import personal_data
 from accounts.two_factor.views import TOTP_KEY_SESSION_KEY
 from tests.accounts.two_factor_support import pass_sms_challenge, reauthenticate
 from tests.factories import MembershipFactory, SMSDeviceFactory
@@ -33,6 +33,10 @@ def member(client):
     client.force_login(device.user)
     pass_sms_challenge(client)
     return device.user
+
+
+def shown_codes(response) -> list[str]:
+    return re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
 
 
 def totp_code(key_hex: str) -> str:
@@ -144,9 +148,9 @@ def test_the_sms_stays_usable_when_an_app_is_enrolled(client, member, time_machi
 def test_recovery_codes_are_shown_once_and_each_works_once(client, member):
     response = client.post(RECOVERY)
     reauthenticate(client, response["Location"])  # replays the POST: codes are made
-    assert StaticDevice.objects.filter(user=member).count() == 1
+    assert RecoveryCodeDevice.objects.filter(user=member).count() == 1
     response = client.post(RECOVERY)
-    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    codes = shown_codes(response)
     assert len(codes) == 10
     assert "shown only this once" in response.content.decode()
     assert "<code>" not in client.get(RECOVERY).content.decode()
@@ -157,23 +161,56 @@ def test_recovery_codes_are_shown_once_and_each_works_once(client, member):
     assert "Recovery code" in page
     response = client.post(CHALLENGE, {"method": "recovery", "code": codes[0].upper()})
     assert response.status_code == HTTPStatus.FOUND
+    assert "9 codes left" in client.get(METHODS).content.decode()
 
     client.logout()
     client.force_login(member)
     response = client.post(CHALLENGE, {"method": "recovery", "code": codes[0]})
     assert response.status_code == HTTPStatus.OK
-    assert StaticDevice.objects.get(user=member).token_set.count() == 9
+    assert RecoveryCodeDevice.objects.get(user=member).token_set.count() == 9
 
 
 def test_new_recovery_codes_replace_the_old_ones(client, member):
     response = client.post(RECOVERY)
     reauthenticate(client, response["Location"])
-    old = list(StaticDevice.objects.get(user=member).token_set.values_list("token", flat=True))
+    old = shown_codes(client.post(RECOVERY))
 
-    client.post(RECOVERY)
+    new = shown_codes(client.post(RECOVERY))
 
-    new = set(StaticDevice.objects.get(user=member).token_set.values_list("token", flat=True))
-    assert new.isdisjoint(old)
+    assert set(new).isdisjoint(old)
+    device = RecoveryCodeDevice.objects.get(user=member)  # one device, ten new codes
+    assert device.token_set.count() == 10
+    assert device.verify_token(new[0])
+    assert not device.verify_token(old[0])
+
+
+def test_recovery_codes_are_one_row_under_django_otps_model(client, member):
+    """The codes' proxy is no second model: one row in the download of "my data", and
+    audited under django-otp's model, as before the codes were hashed."""
+    response = client.post(RECOVERY)
+    reauthenticate(client, response["Location"])
+    device = RecoveryCodeDevice.objects.get(user=member)
+
+    records = personal_data(user=member)["records"]
+
+    assert [row["id"] for row in records["otp_static.staticdevice"]] == [device.pk]
+    assert "accounts.recoverycodedevice" not in records
+    event = AuditEvent.objects.get(actor=member, action="mfa_enrolled")
+    assert (event.target_type, event.target_id) == ("otp_static.staticdevice", str(device.pk))
+
+
+def test_recovery_codes_can_be_removed_on_the_methods_page(client, member):
+    response = client.post(RECOVERY)
+    reauthenticate(client, response["Location"])
+    device = RecoveryCodeDevice.objects.get(user=member)
+    assert "Recovery code" in client.get(METHODS).content.decode()
+
+    client.post(reverse("two_factor:remove"), {"method": "recovery", "device": device.pk})
+
+    assert not RecoveryCodeDevice.objects.filter(user=member).exists()
+    assert device.token_set.count() == 0
+    event = AuditEvent.objects.get(actor=member, action="mfa_removed")
+    assert event.data == {"method": "recovery"}
 
 
 def test_removing_a_method_needs_the_password_and_is_audited(client, member, time_machine):

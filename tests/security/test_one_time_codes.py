@@ -1,6 +1,8 @@
 """One-time SMS codes: six digits, ten minutes at most, single use, bound to the login in
 progress, stored hashed, throttled with growing delays that a new code does not reset,
-and sends limited per user, number and IP. SMS is a restricted authenticator.
+and sends limited per user, number and IP. SMS is a restricted authenticator. Recovery
+codes: stored hashed too (keyed, surviving a key rotation through the fallbacks), single
+use, throttled alike.
 
 ASVS 5.0 V6.5.1 (single use), V6.5.2 (stored hashed), V6.5.3 (CSPRNG), V6.5.4 (20 bits:
 six digits), V6.5.5 (at most 10 minutes), V6.6.1 (PSTN: verified number, restricted,
@@ -14,11 +16,13 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from accounts.app_settings import app_settings
-from accounts.models import SMSDevice
+from accounts.models import RecoveryCodeDevice, SMSDevice
+from accounts.two_factor.services import generate_recovery_codes
 from tests.accounts.two_factor_support import send_challenge_code
 from tests.factories import (
     ExpertiseFactory,
@@ -204,3 +208,75 @@ def test_sms_codes_come_only_to_a_verified_number(client, sms_outbox):
     assert response["Location"].startswith(reverse("two_factor:phone"))
     assert client.post(CHALLENGE, {"method": "sms", "action": "send"}).status_code == 302
     assert sms_outbox == []
+
+
+# --- recovery codes ------------------------------------------------------------------------
+
+
+def _use_recovery_code(client, code):
+    return client.post(CHALLENGE, {"method": "recovery", "code": code})
+
+
+def _every_value_of_the_recovery_tables() -> list[str]:
+    with connection.cursor() as cursor:
+        values = []
+        for table in ("otp_static_staticdevice", "otp_static_statictoken"):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed table names
+            values += [str(value) for row in cursor.fetchall() for value in row]
+    return values
+
+
+def test_recovery_codes_are_stored_hashed_never_in_clear(member):
+    codes = generate_recovery_codes(user=member)
+
+    stored = _every_value_of_the_recovery_tables()
+    assert not any(code.lower() in value.lower() for code in codes for value in stored)
+    tokens = RecoveryCodeDevice.objects.get(user=member).token_set.values_list("token", flat=True)
+    assert len(tokens) == 10
+    assert all(re.fullmatch(r"[A-Z2-7]{16}", token) for token in tokens)  # 80 bits of HMAC
+
+
+def test_a_recovery_code_works_once(client, member):
+    codes = generate_recovery_codes(user=member)
+
+    assert _use_recovery_code(client, codes[0]).status_code == HTTPStatus.FOUND
+    assert _verified(client)
+
+    second = Client()  # another login of the same user replays the used code
+    second.force_login(member)
+    assert WRONG in _use_recovery_code(second, codes[0]).content.decode()
+    assert not _verified(second)
+    assert RecoveryCodeDevice.objects.get(user=member).token_set.count() == 9
+
+
+def test_the_stored_form_of_a_recovery_code_is_no_code(client, member):
+    generate_recovery_codes(user=member)
+    stored = RecoveryCodeDevice.objects.get(user=member).token_set.first().token
+
+    assert WRONG in _use_recovery_code(client, stored).content.decode()
+    assert not _verified(client)
+
+
+def test_wrong_recovery_codes_meet_growing_delays(member, time_machine):
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    codes = generate_recovery_codes(user=member)
+    device = RecoveryCodeDevice.objects.get(user=member)
+
+    assert not device.verify_token("aaaaaaaa" if "aaaaaaaa" not in codes else "bbbbbbbb")
+    assert not device.verify_token(codes[0])  # refused while the delay runs …
+    time_machine.shift(timedelta(seconds=2))
+    assert device.verify_token(codes[0])  # … and it is still there afterwards
+    assert device.throttling_failure_count == 0
+
+
+def test_recovery_codes_survive_a_key_rotation_while_the_old_key_is_a_fallback(member, settings):
+    codes = generate_recovery_codes(user=member)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-after-rotation-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    device = RecoveryCodeDevice.objects.get(user=member)
+
+    assert device.verify_token(codes[0])
+
+    settings.SECRET_KEY_FALLBACKS = []  # the old key dropped: its codes are worthless
+    assert not device.verify_token(codes[1])

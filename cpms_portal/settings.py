@@ -150,9 +150,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions live in the database and are read through the cache: they survive
-# a Redis restart and are shared by every web process.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions: with Redis they live in Redis alone ("cache"), shared by every web process.
+# Kept in the database as well ("cached_db"), a login and a second-factor check cost
+# three more transactions each (the key is cycled at both), about a third of the
+# code check's time; what the database copy bought, sessions that outlive a Redis
+# restart, Redis's own persistence gives (docker-compose.yml), and a lost session only
+# means logging in again. Without Redis the in-process cache is not shared between
+# processes, so the database keeps them. SESSION_STORE overrides.
+SESSION_ENGINE = "django.contrib.sessions.backends." + env.str(
+    "SESSION_STORE", default="cache" if REDIS_URL else "cached_db"
+)
 SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_HTTPONLY = True

@@ -3,7 +3,7 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import connections
 
 logger = logging.getLogger("cpms.scheduler")
 
@@ -37,11 +37,18 @@ class Command(BaseCommand):
             time.sleep(mail_every)
 
     def _run(self, command: str, verbosity: int) -> None:
-        # A long-lived process: drop connections the database has closed meanwhile.
-        close_old_connections()
+        _drop_broken_connections()
         try:
             call_command(command, verbosity=verbosity, stdout=self.stdout)
         except Exception:  # the next round retries; the scheduler itself keeps going
             logger.exception("%s failed", command)
         finally:
-            close_old_connections()
+            _drop_broken_connections()
+
+
+def _drop_broken_connections() -> None:
+    """A long-lived process: close connections that broke (a database restart) or grew
+    old, as Django does between requests; one inside a transaction is left alone."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()

@@ -127,9 +127,12 @@ def _expert_memberships(
             Q(institution__name__icontains=institution)
             | Q(institution__code__icontains=institution)
         )
-    # NOT EXISTS rather than exclude(directory_listing__hidden=True): an anti-join on the
-    # few hidden members, the same from users and from memberships.
-    people = [~Exists(DirectoryListing.objects.filter(user=OuterRef(user_ref), hidden=True))]
+    # NOT IN the few hidden members, the same from users and from memberships: PostgreSQL
+    # hashes them once (a hashed SubPlan) whatever its statistics say. As NOT EXISTS, with
+    # no one hidden yet, it planned a nested loop probing the table once per membership
+    # (20 ms of the directory's count at 25,000 memberships).
+    hidden = DirectoryListing.objects.filter(hidden=True).values("user_id")
+    people = [~Q(**{f"{user_ref}__in": hidden})]
     if area is not None:
         people.append(
             Exists(

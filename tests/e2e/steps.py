@@ -114,6 +114,7 @@ def sign_up(
     page.get_by_label(t("New Password (again)")).fill(PASSWORD)
     page.get_by_role("button", name=t("Save the password")).click()
     expect(page.get_by_role("heading", name=t("Your password is saved"))).to_be_visible()
+    check(page, "05-password-saved")
 
 
 def log_in_with_password(
@@ -182,17 +183,26 @@ def add_mobile_phone(page: Page, portal, *, number: str, check: Check) -> None:
     page.get_by_role("textbox", name=t("Verification code")).fill(code)
     page.get_by_role("button", name=t("Verify"), exact=True).click()
     expect(page.get_by_text(t("Verified"), exact=True)).to_be_visible()
+    check(page, "29-phone-verified")
 
 
-def pass_the_sms_challenge(page: Page, portal, *, number: str, check: Check) -> None:
-    """The CPMS asks for the code it sends by SMS to the verified mobile phone."""
+def pass_the_sms_challenge(
+    page: Page,
+    portal,
+    *,
+    number: str,
+    check: Check,
+    names: tuple[str, str] = ("41-sms-challenge", "42-sms-challenge-code"),
+) -> None:
+    """The CPMS asks for the code it sends by SMS to the verified mobile phone. ``names``:
+    of its two pages, before and after "Send code"."""
     t = Texts(page)
     expect(page.get_by_role("heading", name=t("Sign in to continue"))).to_be_visible()
-    check(page, "41-sms-challenge")
+    check(page, names[0])
     page.get_by_role("button", name=t("Send code")).click()
     code_field = page.get_by_role("textbox", name=t("SMS text challenge"))
     expect(code_field).to_be_visible()
-    check(page, "42-sms-challenge-code")
+    check(page, names[1])
     code_field.fill(portal.wait_for_sms_code(to=number))
     page.get_by_role("button", name=t("Sign in")).click()
     expect(page).not_to_have_url(re.compile(r"/security/challenge/"))
@@ -317,10 +327,17 @@ def admin_decides(
     t = Texts(page)
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/admin/"))
+    check(page, "30-admin-login")
     page.get_by_label(t("E-mail")).fill(admin_email)
     page.get_by_label(t("Password")).fill(PASSWORD)
     page.get_by_role("button", name=t("Sign in")).click()
-    pass_the_sms_challenge(page, portal, number=ADMIN_PHONE, check=no_check)
+    pass_the_sms_challenge(
+        page,
+        portal,
+        number=ADMIN_PHONE,
+        check=check,
+        names=("30-admin-sms-challenge", "30-admin-sms-challenge-code"),
+    )
 
     requests = t("access requests")  # the model's name, as the admin shows it
     model_link = page.get_by_role("link", name=capfirst(requests), exact=True)
@@ -344,3 +361,4 @@ def admin_decides(
     else:
         done = t("%(count)d request rejected.", plural="%(count)d requests rejected.", count=1)
     expect(page.get_by_text(done)).to_be_visible()
+    check(page, "34-admin-approved" if approve else "34-admin-rejected")

@@ -42,15 +42,18 @@ def test_the_sms_challenge_can_be_passed_with_the_keyboard_alone(page, portal, m
     expect(page).to_have_url(re.compile(r"/cpms/$"))
 
 
-def test_a_member_enrols_an_authenticator_app_and_logs_in_with_it(new_page, portal, member):
-    page = new_page()
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_member_enrols_an_authenticator_app_and_logs_in_with_it(
+    new_page, portal, member, language
+):
+    page = new_page(language=language)
     steps.log_in_with_password(page, email=EMAIL, check=steps.no_check)
     steps.pass_the_sms_challenge(page, portal, number=PHONE, check=steps.no_check)
 
     secret = steps.set_up_authenticator_app(page, check=check_page)
     assert User.objects.get(email=EMAIL).totpdevice_set.filter(confirmed=True).exists()
 
-    again = new_page()  # the next day: the app is now the default second factor
+    again = new_page(language=language)  # the next day: the app is now the default
     steps.log_in_with_authenticator_app(again, email=EMAIL, secret=secret, check=check_page)
 
     expect(again).to_have_url(re.compile(r"/cpms/$"))

@@ -337,7 +337,8 @@ def check_page(page: Page, name: str, *, screenshots: bool = True) -> None:
     served = page.locator("html").get_attribute("lang")
     assert served == wanted, f"{name}: <html lang={served!r}>, the browser asked for {wanted!r}"
     if wanted != "en":
-        name, screenshots = f"{wanted}-{name}", False
+        screenshots = False
+    name = report_name(page, name)
     errors = console_errors(page)
     assert not errors, f"{name}: " + "; ".join(errors)
     check_html(document_html(page), name)
@@ -349,6 +350,19 @@ def check_page(page: Page, name: str, *, screenshots: bool = True) -> None:
         if screenshots:
             screenshot(page, name + suffix)
     page.set_viewport_size(viewport)
+
+
+def report_name(page: Page, name: str) -> str:
+    """The page's row in the report: ``name``, or ``de-<name>`` in German."""
+    wanted = language(page)
+    return name if wanted == "en" else f"{wanted}-{name}"
+
+
+def check_new_page(page: Page, name: str) -> None:
+    """``check_page``, unless a page of that name (and language) was checked already in
+    this run: for a test that goes again through pages that another test checks."""
+    if report_name(page, name) not in REPORT:
+        check_page(page, name)
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from access_requests.models import AccessRequest, Membership
 from accounts.models import User
 from preferences.models import Expertise
 from tests.e2e import steps
-from tests.e2e.checks import check_page
+from tests.e2e.checks import check_new_page, check_page
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("language", ["en", "de"])]
@@ -84,7 +84,7 @@ def test_a_rejected_request_shows_the_reason_to_the_clinician(
         applicant=clinician.email,
         approve=False,
         reason=reason,
-        check=check_page,
+        check=check_new_page,  # the login and the queue: the journey checks them
     )
 
     assert AccessRequest.objects.get(user=clinician).status == "rejected"

@@ -2,7 +2,9 @@
 
 ``check_page(page, name)`` runs them all on the page shown now; the single
 checks are here for tests that need only one. Each check records its figures
-in ``REPORT``, which ``conftest.py`` prints at the end of the run.
+in ``REPORT``, which ``conftest.py`` prints at the end of the run. A page opened
+in another language than English (``new_page(language="de")``) must be served in
+it (``<html lang>``) and is reported as ``de-<name>``.
 
 axe-core is put into the page with ``page.evaluate(source)``: Playwright
 evaluates through the DevTools protocol, which the portal's Content Security
@@ -48,12 +50,15 @@ def _row(name: str) -> dict:
 
 _documents: "weakref.WeakKeyDictionary[Page, Response]" = weakref.WeakKeyDictionary()
 _console_errors: "weakref.WeakKeyDictionary[Page, list[str]]" = weakref.WeakKeyDictionary()
+_languages: "weakref.WeakKeyDictionary[Page, str]" = weakref.WeakKeyDictionary()
 
 
-def watch(page: Page) -> None:
-    """Remember the last document the page loaded and every error it logged."""
+def watch(page: Page, *, language: str = "en") -> None:
+    """Remember the language the browser asks for, the last document the page loaded
+    and every error it logged."""
     errors: list[str] = []
     _console_errors[page] = errors
+    _languages[page] = language
 
     def on_response(response: Response) -> None:
         if response.request.resource_type == "document" and response.frame == page.main_frame:
@@ -66,6 +71,11 @@ def watch(page: Page) -> None:
     page.on("response", on_response)
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(f"page error: {error} ({page.url})"))
+
+
+def language(page: Page) -> str:
+    """The language the page's browser asks for ("en", "de", "fr")."""
+    return _languages.get(page, "en")
 
 
 def document_html(page: Page) -> str:
@@ -319,9 +329,16 @@ def screenshot(page: Page, name: str) -> Path | None:
 
 
 def check_page(page: Page, name: str, *, screenshots: bool = True) -> None:
-    """Every check on the page shown now: no console error, valid HTML, axe, and the
-    layout at 1280x800 and at 390x844 (with screenshots of both when asked)."""
+    """Every check on the page shown now: in the browser's language, no console error,
+    valid HTML, axe, and the layout at 1280x800 and at 390x844 (with screenshots of both
+    when asked; the README shows English pages, so only those are taken)."""
     page.wait_for_load_state("load")
+    wanted = language(page)
+    served = page.locator("html").get_attribute("lang")
+    assert served == wanted, f"{name}: <html lang={served!r}>, the browser asked for {wanted!r}"
+    if wanted != "en":
+        screenshots = False
+    name = report_name(page, name)
     errors = console_errors(page)
     assert not errors, f"{name}: " + "; ".join(errors)
     check_html(document_html(page), name)
@@ -333,6 +350,19 @@ def check_page(page: Page, name: str, *, screenshots: bool = True) -> None:
         if screenshots:
             screenshot(page, name + suffix)
     page.set_viewport_size(viewport)
+
+
+def report_name(page: Page, name: str) -> str:
+    """The page's row in the report: ``name``, or ``de-<name>`` in German."""
+    wanted = language(page)
+    return name if wanted == "en" else f"{wanted}-{name}"
+
+
+def check_new_page(page: Page, name: str) -> None:
+    """``check_page``, unless a page of that name (and language) was checked already in
+    this run: for a test that goes again through pages that another test checks."""
+    if report_name(page, name) not in REPORT:
+        check_page(page, name)
 
 
 def free_port() -> int:

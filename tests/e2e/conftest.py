@@ -295,7 +295,7 @@ def new_page(browser, portal, request, tmp_path):
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        checks.watch(page)
+        checks.watch(page, language=language)
         return page
 
     yield make

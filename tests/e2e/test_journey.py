@@ -1,7 +1,9 @@
-"""The clinician's whole journey in the browser, as a person goes through it.
+"""The clinician's whole journey in the browser, as a person goes through it, once with
+an English and once with a German browser (for the clinician and the administrator).
 
 Every page on the way passes check_page (axe, the Nu Html Checker, layout at
-desktop and phone size); the screenshots of the README come from here.
+desktop and phone size, served in the browser's language); the screenshots of the
+README come from the English run.
 """
 
 import re
@@ -13,18 +15,18 @@ from access_requests.models import AccessRequest, Membership
 from accounts.models import User
 from preferences.models import Expertise
 from tests.e2e import steps
-from tests.e2e.checks import check_page
+from tests.e2e.checks import check_new_page, check_page
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("language", ["en", "de"])]
 
 EMAIL = "anna.weber@uke.example.de"
 ADMIN = "admin@rare-liver.eu"
 PHONE = "+49 1512 3456789"
 
 
-def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_data):
-    page = new_page()
+def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_data, language):
+    page = new_page(language=language)
     steps.sign_up(
         page, portal, email=EMAIL, first_name="Anna", last_name="Weber", check=check_page
     )
@@ -39,19 +41,25 @@ def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_
 
     steps.network_administrator(email=ADMIN)
     steps.admin_decides(
-        new_page(), portal, admin_email=ADMIN, applicant=EMAIL, approve=True, check=check_page
+        new_page(language=language),
+        portal,
+        admin_email=ADMIN,
+        applicant=EMAIL,
+        approve=True,
+        check=check_page,
     )
     membership = Membership.objects.active().get(user__email=EMAIL)
     assert (membership.institution.code, membership.profile.code) == ("DE40", "HP")
-    assert "approved" in portal.wait_for_mail(to=EMAIL).body.lower()
+    assert "approved" in portal.wait_for_mail(to=EMAIL).body.lower()  # she chose English
 
-    clinician = new_page()  # another day, a new browser session
+    clinician = new_page(language=language)  # another day, a new browser session
     steps.log_in_with_password(clinician, email=EMAIL, check=steps.no_check)
     steps.pass_the_sms_challenge(clinician, portal, number=PHONE, check=check_page)
     steps.answer_the_preferences(clinician, check=check_page)
 
     expect(clinician).to_have_url(re.compile(r"/cpms/$"))
-    expect(clinician.get_by_role("heading", name="Start working with the CPMS!")).to_be_visible()
+    start = steps.Texts(clinician)("Start working with the CPMS!")
+    expect(clinician.get_by_role("heading", name=start)).to_be_visible()
     expect(clinician.get_by_text("DE40")).to_be_visible()
     check_page(clinician, "50-cpms-home")
     expertise = Expertise.objects.get(user__email=EMAIL, network__code="RARE-LIVER")
@@ -60,9 +68,9 @@ def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_
 
 
 def test_a_rejected_request_shows_the_reason_to_the_clinician(
-    new_page, portal, reference_data, log_in
+    new_page, portal, reference_data, log_in, language
 ):
-    page = new_page()
+    page = new_page(language=language)
     clinician = UserFactory(email="rejected@hospital.example.eu")
     log_in(page, clinician)
     steps.request_access(page, check=steps.no_check)
@@ -70,13 +78,13 @@ def test_a_rejected_request_shows_the_reason_to_the_clinician(
     reason = "DE40 does not list you among its hepatologists."
 
     steps.admin_decides(
-        new_page(),
+        new_page(language=language),
         portal,
         admin_email=ADMIN,
         applicant=clinician.email,
         approve=False,
         reason=reason,
-        check=check_page,
+        check=check_new_page,  # the login and the queue: the journey checks them
     )
 
     assert AccessRequest.objects.get(user=clinician).status == "rejected"
@@ -84,7 +92,7 @@ def test_a_rejected_request_shows_the_reason_to_the_clinician(
     assert reason in portal.wait_for_mail(to=clinician.email).body
     page.goto("/requests/")
     row = page.get_by_role("row").filter(has_text="DE40")
-    expect(row).to_contain_text("Rejected")
+    expect(row).to_contain_text(steps.Texts(page)("Rejected"))
     expect(row).to_contain_text(reason)
     check_page(page, "33-request-rejected")
     expect(page).not_to_have_url(re.compile("login"))

@@ -28,4 +28,5 @@ def test_public_page_is_accessible_valid_and_fits_desktop_and_phone(
     assert response.ok, f"{path}: HTTP {response.status}"
     if not path.startswith("/admin/"):
         expect(page.locator("header.site-header")).to_be_visible()  # the portal's layout
-    check_page(page, f"{name}-{language}", screenshots=False)  # the journey takes them
+    # check_page also asserts <html lang="{language}"> and names the German rows "de-…".
+    check_page(page, name, screenshots=False)  # the journey takes the screenshots

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from access_requests.models import AccessRequest
 from tests.e2e import steps
-from tests.e2e.checks import check_page, tab_to
+from tests.e2e.checks import check_new_page, tab_to
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +21,7 @@ def clinician(portal, reference_data):
 def test_request_access_rare_liver_germany_de40_hp_through_the_four_steps(page, log_in, clinician):
     log_in(page, clinician)
 
-    steps.request_access(page, comment="Member of the liver board.", check=check_page)
+    steps.request_access(page, comment="Member of the liver board.", check=check_new_page)
 
     request = AccessRequest.objects.get(user=clinician)
     assert request.status == AccessRequest.Status.SUBMITTED

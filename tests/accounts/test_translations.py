@@ -194,3 +194,13 @@ def test_the_approval_email_is_written_in_the_users_email_language(
             access_request=access_request, actor=UserFactory(is_staff=True, email_language="en")
         )
     assert subject in mail.outbox[0].subject
+
+
+@pytest.mark.parametrize(("language", "expected"), [("de", "Ausführen"), ("fr", "Exécuter")])
+def test_the_admin_action_button_is_translated(language, expected):
+    """Django 6.1's admin says "Run" on its actions bar and its catalogues don't translate
+    it yet; ours does (cpms_portal/admin_strings.py)."""
+    from django.utils import translation
+
+    with translation.override(language):
+        assert translation.gettext("Run") == expected

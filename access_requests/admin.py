@@ -33,6 +33,7 @@ from access_requests.models import (
 )
 from accounts.admin import AuditEventAdmin
 from accounts.admin_mixins import (
+    ActionsWithinQuerysetMixin,
     ReadOnlyModelAdmin,
     action_confirmation,
     reset_second_factor_action,
@@ -262,7 +263,7 @@ class ListedColumnsChangeList(ChangeList):
         super().get_results(request)
 
 
-class NetworkScopedAdmin(ReadOnlyModelAdmin):
+class NetworkScopedAdmin(ActionsWithinQuerysetMixin, ReadOnlyModelAdmin):
     """Rows of the networks the user administers; other rows do not exist for them."""
 
     # No column shows the user's phone number, and parsing it was a third of the
@@ -744,7 +745,7 @@ class NetworkAdministratorAdmin(admin.ModelAdmin):
 # --- Audit trail, scoped --------------------------------------------------------------
 
 
-class ScopedAuditEventAdmin(AuditEventAdmin):
+class ScopedAuditEventAdmin(ActionsWithinQuerysetMixin, AuditEventAdmin):
     """The audit trail as accounts shows it, limited to the administrator's networks
     (accounts cannot know networks: imports flow upwards only)."""
 

@@ -190,21 +190,26 @@ class ProfileRow:
     checked: bool
 
 
-class ProfileChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses ids no database could hold before they reach a query."""
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Boxes of rows with integer ids: refuses ids no database could hold before they
+    reach a query (a number beyond 64 bits is a 500 in SQLite's ``IN``)."""
 
     def clean(self, value):
         for raw in value or []:
             raw = str(raw)
             if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_ID_DIGITS:
-                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": raw},
+                )
         return super().clean(value)
 
 
 class ProfileForm(forms.Form):
     """Step 3: Select access profile, with the rules of the guide."""
 
-    profile = ProfileChoiceField(
+    profile = IdsChoiceField(
         label=_("Access Profile"),
         queryset=AccessProfile.objects.none(),
         widget=forms.CheckboxSelectMultiple,

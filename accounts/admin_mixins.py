@@ -1,5 +1,6 @@
 """Admin building blocks shared by every app (they sit in the bottom app)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.template.response import TemplateResponse
@@ -24,6 +25,33 @@ class ReadOnlyAdminMixin:
 
 class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     pass
+
+
+class ActionsWithinQuerysetMixin:
+    """An action posted with none of the rows the admin's own queryset holds (another
+    network's, for a scoped administrator) is refused as an action on nothing: no
+    confirmation page listing nothing, no export of nothing. The same answer as for ids
+    that do not exist, and as the object's page gives for such a row."""
+
+    def response_action(self, request, queryset, action_location=ActionLocation.CHANGE_LIST):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        across = forms.BooleanField(required=False).clean(request.POST.get("select_across"))
+        if (
+            selected
+            and not across
+            and not self.get_queryset(request).filter(pk__in=selected).exists()
+        ):
+            # Django's own words (and translations) for an action with nothing selected.
+            self.message_user(
+                request,
+                _(
+                    "Items must be selected in order to perform "
+                    "actions on them. No items have been changed."
+                ),
+                messages.WARNING,
+            )
+            return None
+        return super().response_action(request, queryset, action_location=action_location)
 
 
 def selected_objects(modeladmin, request, queryset):

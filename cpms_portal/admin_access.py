@@ -5,7 +5,9 @@ the second factor. Its login page is replaced by a redirect to the portal's logi
 (as allauth's ``secure_admin_login`` does, refusing non-staff), and the admin
 opens only to a session verified with a second factor (django-otp's
 ``OTPAdminSite.has_permission`` rule, applied to the default site that every app
-registers on).
+registers on). Its password change form is replaced the same way: it took guesses of
+the current password without allauth's rate limit and changed it without an audit
+event, so it sends to the portal's page.
 """
 
 from urllib.parse import urlencode
@@ -59,7 +61,14 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     return HttpResponseRedirect(f"{challenge}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
 
 
+def admin_password_change(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The portal's password change (rate-limited, audited, recent authentication)."""
+    return HttpResponseRedirect(reverse("account_change_password"))
+
+
 def secure_admin_site(site: admin.AdminSite) -> None:
-    """Apply the portal's login and second factor to ``site`` (before its URLs are built)."""
+    """Apply the portal's login, second factor and password change to ``site`` (before its
+    URLs are built)."""
     site.login = admin_login
     site.has_permission = has_admin_permission
+    site.password_change = admin_password_change

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from access_requests.forms import IdsChoiceField
 from access_requests.models import Organisation
 from preferences.models import ThematicArea
 from preferences.services import ExpertiseAnswer
@@ -34,7 +35,7 @@ class ExpertiseForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"data-expertise": "none"}),
     )
-    areas = forms.ModelMultipleChoiceField(
+    areas = IdsChoiceField(
         label=_("I'm a specialist in:"),
         queryset=ThematicArea.objects.none(),
         required=False,

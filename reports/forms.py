@@ -1,6 +1,8 @@
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from access_requests.models import Organisation
@@ -15,11 +17,21 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# The dates a period may span: the calendar's own ends (year 1, year 9999) cannot be
+# turned into the period's bounds (a day before, a day after, UTC), and no one joined
+# the portal outside these.
+DATE_RANGE = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))]
+
+
 class ReportFilterForm(forms.Form):
     """The GET form of a network's report; the export takes the same fields."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=DateInput(), validators=DATE_RANGE
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=DateInput(), validators=DATE_RANGE
+    )
     country = forms.ChoiceField(label=_("Country"), required=False)
     institution = forms.ModelChoiceField(
         label=_("Institution"),

@@ -320,6 +320,37 @@ def test_scoped_admin_sees_and_decides_only_their_networks_requests(
     assert not Membership.objects.filter(user=theirs.user).exists()
 
 
+def test_actions_on_another_networks_rows_alone_are_refused(
+    client, institution, other_institution
+):
+    # As for an id that does not exist: no confirmation page or export of nothing.
+    admin_user = make_scoped_admin(institution.network)
+    force_login_verified(client, admin_user)
+    theirs = AccessRequestFactory(institution=other_institution)
+    membership = MembershipFactory(institution=other_institution)
+    event = AuditEvent.objects.create(
+        action=AuditEvent.Action.REQUEST_SUBMITTED,
+        target_type=AccessRequest._meta.label_lower,
+        target_id=str(theirs.pk),
+    )
+    for url, action, row in [
+        (QUEUE, "approve_selected", theirs),
+        (QUEUE, "reject_selected", theirs),
+        (MEMBERSHIPS, "revoke_selected", membership),
+        (MEMBERSHIPS, "extend_selected", membership),
+        (MEMBERSHIPS, "export_members_csv", membership),
+        (AUDIT, "export_csv", event),
+    ]:
+        response = client.post(url, {"action": action, "index": "0", ACTION_CHECKBOX_NAME: row.pk})
+        assert response.status_code == HTTPStatus.FOUND, action
+        followed = client.get(response["Location"])
+        assert "Items must be selected" in " ".join(messages_of(followed)), action
+
+    mine = AccessRequestFactory(institution=institution)
+    response = act(client, QUEUE, "approve_selected", [mine, theirs])
+    assert [o.pk for o in response.context["objects"]] == [mine.pk]
+
+
 def test_staff_without_the_group_or_networks_cannot_decide(client, institution):
     req = AccessRequestFactory(institution=institution)
     plain_staff = UserFactory(is_staff=True)

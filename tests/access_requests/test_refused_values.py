@@ -5,6 +5,7 @@ message or the state ignored, never a 500. Run on PostgreSQL too: SQLite takes N
 from http import HTTPStatus
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from tests.factories import (
@@ -13,8 +14,10 @@ from tests.factories import (
     ApplicationFactory,
     CountryFactory,
     InstitutionFactory,
+    MembershipFactory,
     NetworkFactory,
     UserFactory,
+    force_login_verified,
 )
 
 pytestmark = pytest.mark.django_db
@@ -108,12 +111,33 @@ def test_request_pages_ignore_stray_parameters(client, state, url_name):
     ],
 )
 def test_admin_list_parameters_never_give_a_server_error(client, state, changelist, param):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
     AccessRequestFactory(institution=state["institution"])
     url = reverse(f"admin:access_requests_{changelist}_changelist")
     for bad in BAD_VALUES:
         response = client.get(url, {param: bad})
         assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, (param, bad)
+
+
+@pytest.mark.parametrize(
+    ("changelist", "action"),
+    [
+        ("access_requests_accessrequest", "approve_selected"),
+        ("access_requests_membership", "export_members_csv"),
+        ("accounts_user", "delete_selected"),
+    ],
+)
+def test_admin_action_selection_never_gives_a_server_error(client, state, changelist, action):
+    # Django's admin hands the selected ids straight to pk__in: "1.5" or 40 digits were a 500.
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
+    MembershipFactory(institution=state["institution"])
+    url = reverse(f"admin:{changelist}_changelist")
+    for bad in [*BAD_VALUES, "abc", ""]:
+        data = {"action": action, "index": "0", ACTION_CHECKBOX_NAME: [bad]}
+        response = client.post(url, data)
+        assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, bad
+        if bad in ("1.5", "9" * 40, "abc", ""):
+            assert response.status_code == HTTPStatus.BAD_REQUEST, bad
 
 
 def test_a_search_with_a_nul_character_is_refused_with_a_clear_page(client, state):

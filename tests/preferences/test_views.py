@@ -72,6 +72,16 @@ def test_an_empty_answer_is_refused_in_place(client, member, network, areas):
     assert "Tick the thematic areas of your expertise, or “None”." in response.content.decode()
 
 
+def test_an_area_id_no_database_could_hold_is_refused_in_place(client, member, network, areas):
+    # 40 digits reached pk__in: a 500 on SQLite.
+    enter_cpms(client, member)
+    for bad in ["9" * 40, "1.5", "-1"]:
+        response = client.post(UPDATE, {field(network, "areas"): [areas[0].pk, bad]})
+        assert response.status_code == HTTPStatus.OK, bad
+        assert response.context["has_errors"], bad
+    assert not Expertise.objects.filter(user=member).exists()
+
+
 def test_saving_goes_to_the_page_asked_for(client, member, network, areas):
     enter_cpms(client, member)
     response = client.post(

@@ -144,6 +144,19 @@ def test_bad_filters_are_explained_and_kept(client, known):
     assert 'value="yesterday"' in response.content.decode()
 
 
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(client, known):
+    enter_cpms(client, known.coordinator)
+    for query in [
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_from": "0001-01-01", "date_to": "0001-01-01"},
+    ]:
+        response = client.get(REPORT, query)
+        assert response.status_code == HTTPStatus.OK, query
+        assert response.context["report"] is None and response.context["form"].errors
+        assert client.get(export_url(), query).status_code == HTTPStatus.FOUND
+
+
 def test_export_with_bad_filters_goes_back_to_the_page(client, known):
     enter_cpms(client, known.coordinator)
     response = client.get(export_url(), {"date_from": "nonsense"})

@@ -97,3 +97,22 @@ def test_admin_through_password_then_sms_code(client, staff):
 
     assert response.status_code == HTTPStatus.FOUND and response["Location"] == ADMIN
     assert client.get(ADMIN).status_code == HTTPStatus.OK
+
+
+def test_admin_password_change_is_the_portals_own(client, staff):
+    # Django's admin form took any number of guesses of the current password (no allauth
+    # rate limit) and changed it without an audit event.
+    force_login_verified(client, staff)
+    response = client.post(
+        reverse("admin:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase 2026",
+            "new_password2": "a brand new passphrase 2026",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert _location(response)[0] == reverse("account_change_password")
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+    assert client.get(reverse("admin:password_change")).status_code == HTTPStatus.FOUND

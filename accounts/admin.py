@@ -5,7 +5,7 @@ import allauth.account.admin  # noqa: F401
 import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
 from allauth.account.models import EmailAddress
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin_mixins import ReadOnlyModelAdmin, reset_second_factor_action, selected_objects
 from accounts.models import AuditEvent, SMSDevice, User
-from accounts.services import set_staff_status
+from accounts.services import AccountDeletionError, delete_account, set_staff_status
 
 # Second factors and addresses are managed by their owners' own pages, verified, and
 # reset by the audited "Reset the second factor" action, never edited in the admin.
@@ -98,6 +98,18 @@ class UserAdmin(DjangoUserAdmin):
         )
     ]
     actions = [reset_second_factor_action(permission="change")]
+
+    # Deleting here is the account deletion the person can do themselves: the audit
+    # trail stays without their identity, and it records which administrator did it.
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            try:
+                delete_account(user=user, request=request, actor=request.user)
+            except AccountDeletionError as exc:
+                self.message_user(request, f"{user.email}: {exc}", messages.ERROR)
 
 
 @admin.register(SMSDevice)

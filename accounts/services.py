@@ -158,8 +158,10 @@ class AccountDeletionError(Exception):
 
 
 @transaction.atomic
-def delete_account(*, user: User, request: HttpRequest | None) -> None:
+def delete_account(*, user: User, request: HttpRequest | None, actor: User | None = None) -> None:
     """Delete the account; the audit trail stays, without the person's identity.
+
+    ``actor`` is the administrator who deletes it; the person themselves is not kept.
 
     Events by the user lose their actor (``on_delete=SET_NULL``); events about the
     user or one of their rows (requests, memberships, phones...) keep the target's
@@ -168,6 +170,7 @@ def delete_account(*, user: User, request: HttpRequest | None) -> None:
     user_id = user.pk
     record_event(
         action=Action.ACCOUNT_DELETED,
+        actor=actor,
         target=user,
         data={"user_id": user_id},
         request=request,

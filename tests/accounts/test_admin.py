@@ -108,3 +108,32 @@ def test_users_and_memberships_share_one_reset_second_factor_action(rf, superuse
         for model in (User, Membership)
     ]
     assert {action.func.__module__ for action in actions} == {"accounts.admin_mixins"}
+
+
+def test_deleting_a_user_in_the_admin_is_the_audited_account_deletion(client, superuser):
+    """The admin's delete, one user or many, goes through the account deletion: the trail
+    stays without the person's identity and says which administrator deleted them."""
+    anna, ben = UserFactory(email="anna@uke.example.de"), UserFactory(email="ben@uke.example.de")
+    AuditEvent.objects.create(
+        action="login",
+        actor=anna,
+        target_type="accounts.user",
+        target_id=str(anna.pk),
+        target_repr=str(anna),
+    )
+
+    url = reverse("admin:accounts_user_delete", args=[anna.pk])
+    assert client.post(url, {"post": "yes"}).status_code == HTTPStatus.FOUND
+    client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [ben.pk], "post": "yes"},
+    )
+
+    assert not User.objects.filter(email__in=["anna@uke.example.de", "ben@uke.example.de"])
+    deleted = AuditEvent.objects.filter(action="account_deleted")
+    assert sorted(deleted.values_list("target_id", flat=True)) == sorted(
+        [str(anna.pk), str(ben.pk)]
+    )
+    assert {event.actor for event in deleted} == {superuser}
+    about_anna = AuditEvent.objects.filter(target_id=str(anna.pk), target_type="accounts.user")
+    assert set(about_anna.values_list("target_repr", flat=True)) == {""}

@@ -330,6 +330,9 @@ CPMS_TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 CPMS_TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 CPMS_TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 CPMS_SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="Sante-ERN-CPMS-itsupport@ec.europa.eu")
+# The guide's "Video: Getting Set-Up and Logged In to CPMS", where the ERN publishes one;
+# the landing page lists it only when set (no placeholder link).
+CPMS_SETUP_VIDEO_URL = env.str("SETUP_VIDEO_URL", default="")
 CPMS_PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=[])
 CPMS_GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=90)
 CPMS_SITE_URL = env.str("SITE_URL", default="http://localhost:8000")

@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
@@ -23,7 +24,11 @@ def landing(request: HttpRequest) -> HttpResponse:
     ecp = selectors.application_by_code(ECP_CODE)
     if ecp is not None:
         ecp_url += "?" + urlencode({"application": ecp.pk})
-    return render(request, "cpms_portal/landing.html", {"ecp_url": ecp_url})
+    return render(
+        request,
+        "cpms_portal/landing.html",
+        {"ecp_url": ecp_url, "setup_video_url": settings.CPMS_SETUP_VIDEO_URL},
+    )
 
 
 def cpms_home(request: HttpRequest) -> HttpResponse:

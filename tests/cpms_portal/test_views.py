@@ -55,3 +55,15 @@ def test_landing_ecp_link_opens_step_1_on_the_european_reference_networks_applic
     # Closed: the application is shown chosen, and the page says it takes no requests.
     assert f'<option value="{ecp.pk}" selected disabled>' in body
     assert "The application European Reference Networks is closed: it accepts no requests." in body
+
+
+def test_landing_lists_the_set_up_video_only_where_the_ern_publishes_one(client, settings):
+    settings.CPMS_SETUP_VIDEO_URL = ""
+    assert "Getting Set-Up" not in client.get(reverse("home")).content.decode()
+
+    settings.CPMS_SETUP_VIDEO_URL = "https://video.example.eu/cpms-set-up"
+    body = client.get(reverse("home")).content.decode()
+    assert (
+        'Video: <a href="https://video.example.eu/cpms-set-up">'
+        "Getting Set-Up and Logged In to CPMS</a>" in body
+    )

@@ -16,7 +16,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin_mixins import ReadOnlyModelAdmin, reset_second_factor_action, selected_objects
 from accounts.models import AuditEvent, SMSDevice, User
-from accounts.services import AccountDeletionError, delete_account, set_staff_status
+from accounts.services import (
+    AccountDeletionError,
+    delete_account,
+    record_rights_change,
+    rights_of,
+    set_staff_status,
+)
 
 # Second factors and addresses are managed by their owners' own pages, verified, and
 # reset by the audited "Reset the second factor" action, never edited in the admin.
@@ -60,6 +66,15 @@ class UserAdmin(DjangoUserAdmin):
         obj.is_staff, obj.is_superuser = stored.is_staff, stored.is_superuser
         super().save_model(request, obj, form, change)
         set_staff_status(user=obj, actor=request.user, request=request, **wanted)
+
+    def save_related(self, request, form, formsets, change):
+        # Groups and permissions are administrator rights too: their changes are audited.
+        before = rights_of(form.instance) if change else None
+        super().save_related(request, form, formsets, change)
+        if before is not None:
+            record_rights_change(
+                user=form.instance, before=before, actor=request.user, request=request
+            )
 
     fieldsets = [
         (None, {"fields": ["email", "password"]}),

@@ -314,6 +314,40 @@ def set_staff_status(
     return True
 
 
+def rights_of(user: User) -> dict[str, list[str]]:
+    """The user's groups and own permissions, by name, as the audit trail records them."""
+    return {
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+        "permissions": sorted(
+            f"{app}.{codename}"
+            for app, codename in user.user_permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        ),
+    }
+
+
+def record_rights_change(
+    *,
+    user: User,
+    before: dict[str, list[str]],
+    actor: User,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Audit a change of the user's groups or permissions (made by the admin's form)."""
+    after = rights_of(user)
+    if before == after:
+        return False
+    record_event(
+        action=Action.STAFF_STATUS_CHANGED,
+        actor=actor,
+        target=user,
+        data={"before": before, "after": after},
+        request=request,
+    )
+    return True
+
+
 def _last_seen():
     # An account that never logged in counts from the day it was created.
     return Coalesce("last_login", "date_joined")

@@ -59,6 +59,25 @@ def test_administrator_rights_change_through_an_audited_service(client, superuse
     assert event.data["after"] == {"is_staff": True, "is_superuser": False}
 
 
+def test_group_and_permission_changes_are_audited(client, superuser):
+    from django.contrib.auth.models import Group
+
+    admins = Group.objects.create(name="Network administrators")
+    person = UserFactory()
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+
+    client.post(url, user_form(person, groups=[admins.pk]))
+    client.post(url, user_form(person, groups=[admins.pk]))  # no change, no event
+
+    assert list(person.groups.all()) == [admins]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.STAFF_STATUS_CHANGED)
+    assert event.actor == superuser and event.target_id == str(person.pk)
+    assert event.data == {
+        "before": {"groups": [], "permissions": []},
+        "after": {"groups": ["Network administrators"], "permissions": []},
+    }
+
+
 def test_network_scopes_are_granted_and_withdrawn_audited(client, superuser):
     from access_requests.models import NetworkAdministrator
 

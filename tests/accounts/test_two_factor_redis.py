@@ -1,4 +1,5 @@
-"""The SMS send limits hold across web processes that share Redis (run with REDIS_URL)."""
+"""The SMS send limits and the failed-login limits hold across web processes that share
+Redis (run with REDIS_URL)."""
 
 import os
 import subprocess
@@ -23,18 +24,18 @@ from allauth.core.ratelimit import consume
 from accounts.two_factor.services import SMS_RATE_LIMIT_ACTION
 request = RequestFactory().post("/security/challenge/", REMOTE_ADDR=sys.argv[1])
 request.user = SimpleNamespace(pk=int(sys.argv[2]), is_authenticated=True)
-allowed = sum(
-    consume(request, action=SMS_RATE_LIMIT_ACTION, key="+32470123456") for _ in range(4)
-)
+action = sys.argv[3] if len(sys.argv) > 3 else SMS_RATE_LIMIT_ACTION
+key = sys.argv[4] if len(sys.argv) > 4 else "+32470123456"
+allowed = sum(consume(request, action=action, key=key) for _ in range(4))
 print(allowed)
 """
 
 
-def test_two_processes_share_the_per_number_limit(settings_cache_is_redis):
+def _run_two_workers(*extra: str) -> list[int]:
     root = Path(settings.BASE_DIR)
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, ip, user_pk],
+            [sys.executable, "-c", WORKER, ip, user_pk, *extra],
             cwd=root,
             stdout=subprocess.PIPE,
             text=True,
@@ -42,10 +43,22 @@ def test_two_processes_share_the_per_number_limit(settings_cache_is_redis):
         )
         for ip, user_pk in (("192.0.2.1", "1"), ("192.0.2.2", "2"))
     ]
-    allowed = [int(w.communicate(timeout=60)[0].strip().splitlines()[-1]) for w in workers]
+    return [int(w.communicate(timeout=60)[0].strip().splitlines()[-1]) for w in workers]
+
+
+def test_two_processes_share_the_per_number_limit(settings_cache_is_redis):
+    allowed = _run_two_workers()
 
     # 3 per 5 minutes per number, whichever process (and IP, and user) asks.
     assert sum(allowed) == 3
+
+
+def test_two_processes_share_the_failed_login_limit(settings_cache_is_redis):
+    """Wrong passwords for one account, sent to two processes from two addresses: the
+    account's 5 per 5 minutes hold in total, as allauth's login_failed limit lives in Redis."""
+    allowed = _run_two_workers("login_failed", "portal:anna@uke.example.de")
+
+    assert sum(allowed) == 5
 
 
 @pytest.fixture

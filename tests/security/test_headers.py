@@ -142,9 +142,18 @@ def test_production_sends_hsts_and_secure_cookies_over_https():
         "from django.test import Client; c = Client(); "
         "r = c.get('/accounts/login/', secure=True, HTTP_HOST='cpms.example.eu'); "
         "m = c.cookies; "
+        # A session written through the real SessionMiddleware (kept in the local cache
+        # here, as there is no database in this interpreter), for its cookie's flags.
+        "from django.contrib.sessions.middleware import SessionMiddleware; "
+        "from django.http import HttpResponse; from django.test import RequestFactory; "
+        "override_settings(SESSION_ENGINE='django.contrib.sessions.backends.cache').enable(); "
+        "view = lambda q: (q.session.__setitem__('x', 1), HttpResponse())[1]; "
+        "s = SessionMiddleware(view)(RequestFactory().get('/', secure=True, "
+        "HTTP_HOST='cpms.example.eu')).cookies; m.update(s); "
         "print(json.dumps({'status': r.status_code, 'hsts': r.headers.get('Strict-Transport-"
         "Security'), 'cookies': {k: {'secure': bool(v['secure']), 'httponly': bool(v["
-        "'httponly']), 'samesite': v['samesite']} for k, v in m.items()}}))"
+        "'httponly']), 'samesite': v['samesite'], 'path': v['path'], 'domain': v['domain']} "
+        "for k, v in m.items()}}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -158,8 +167,10 @@ def test_production_sends_hsts_and_secure_cookies_over_https():
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values["status"] == HTTPStatus.OK
     assert values["hsts"] == "max-age=31536000; includeSubDomains; preload"
-    csrf = values["cookies"]["__Host-csrftoken"]
-    assert csrf == {"secure": True, "httponly": True, "samesite": "Lax"}
+    # __Host- cookies: Secure, path /, no Domain (the browser refuses them otherwise).
+    host_only = {"secure": True, "httponly": True, "samesite": "Lax", "path": "/", "domain": ""}
+    assert values["cookies"]["__Host-csrftoken"] == host_only
+    assert values["cookies"]["__Host-sessionid"] == host_only
 
 
 def test_manage_py_check_deploy_is_clean_in_production():

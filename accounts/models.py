@@ -204,12 +204,19 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
         if ok:
             self.token_hash = ""
             self.valid_until = timezone.now()
-            self.throttle_reset(commit=False)
-            self.set_last_used_timestamp(commit=False)
-            self.save()
-        else:
-            self.throttle_increment()
-        return ok
+        return settle_attempt(self, ok)
+
+
+def settle_attempt(device: Device, ok: bool) -> bool:
+    """django-otp's bookkeeping once a code was checked: a success resets the throttle
+    and stamps the use (saving the device), a failure makes the next try wait longer."""
+    if ok:
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        device.save()
+    else:
+        device.throttle_increment()
+    return ok
 
 
 def normalise_recovery_code(code) -> str:
@@ -274,13 +281,7 @@ class RecoveryCodeDevice(StaticDevice):
         ).first()
         # The count of deleted rows: a code used meanwhile (0 rows) is refused.
         ok = match is not None and match.delete()[0] == 1
-        if ok:
-            self.throttle_reset(commit=False)
-            self.set_last_used_timestamp(commit=False)
-            self.save()
-        else:
-            self.throttle_increment()
-        return ok
+        return settle_attempt(self, ok)
 
 
 class AuditEvent(models.Model):

@@ -300,14 +300,20 @@ def set_staff_status(
     locked = User.objects.select_for_update().get(pk=user.pk)
     before = {"is_staff": locked.is_staff, "is_superuser": locked.is_superuser}
     after = {"is_staff": is_staff, "is_superuser": is_superuser}
+    if before != after:
+        User.objects.filter(pk=locked.pk).update(**after)
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+    return _audit_rights(user=locked, before=before, after=after, actor=actor, request=request)
+
+
+def _audit_rights(*, user: User, before: dict, after: dict, actor: User, request) -> bool:
+    """One audit event for a change of administrator rights; nothing when none changed."""
     if before == after:
         return False
-    User.objects.filter(pk=locked.pk).update(**after)
-    user.is_staff, user.is_superuser = is_staff, is_superuser
     record_event(
         action=Action.STAFF_STATUS_CHANGED,
         actor=actor,
-        target=locked,
+        target=user,
         data={"before": before, "after": after},
         request=request,
     )
@@ -335,17 +341,9 @@ def record_rights_change(
     request: HttpRequest | None = None,
 ) -> bool:
     """Audit a change of the user's groups or permissions (made by the admin's form)."""
-    after = rights_of(user)
-    if before == after:
-        return False
-    record_event(
-        action=Action.STAFF_STATUS_CHANGED,
-        actor=actor,
-        target=user,
-        data={"before": before, "after": after},
-        request=request,
+    return _audit_rights(
+        user=user, before=before, after=rights_of(user), actor=actor, request=request
     )
-    return True
 
 
 def _last_seen():

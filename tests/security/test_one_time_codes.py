@@ -19,6 +19,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.app_settings import app_settings
 from accounts.models import RecoveryCodeDevice, SMSDevice
@@ -88,6 +89,17 @@ def test_code_is_single_use(client, member, device):
     assert _verify(client, code).status_code == HTTPStatus.FOUND
     assert _verified(client)
 
+    # The same login, asked for its second factor again (the binding to this session
+    # still holds), replays the used code: refused, because it was used.
+    session = client.session
+    del session[DEVICE_ID_SESSION_KEY]
+    session.save()
+    assert not _verified(client)
+    assert WRONG in _verify(client, code).content.decode()
+    assert not _verified(client)
+
+    # The wrong try above was throttled: wait out django-otp's delay.
+    SMSDevice.objects.filter(user=member).update(throttling_failure_timestamp=None)
     second = Client()  # a second login of the same user replays the used code
     second.force_login(member)
     assert WRONG in _verify(second, code).content.decode()

@@ -60,8 +60,10 @@ def save_expertise(
 ) -> list[Expertise]:
     """Record the member's answers (all or none), each with the time it was given.
 
-    A new answer replaces the previous one for that network, retired areas included:
-    the audit trail keeps what was answered before.
+    A new answer replaces the previous one for that network, except for retired areas:
+    the form no longer offers them, so they stay on the answer as history (shown under
+    the form, counted as "retired" in the reports), unless the answer is "None". The
+    audit trail keeps what was answered before.
     """
     answers = list(answers)
     for answer in answers:
@@ -80,17 +82,25 @@ def save_expertise(
                 expertise.is_none = answer.is_none
                 expertise.answered_at = now
                 expertise.save(update_fields=["is_none", "answered_at"])
-            expertise.areas.set(answer.areas)
+            history = (
+                []
+                if created or answer.is_none
+                else list(expertise.areas.filter(retired_at__isnull=False))
+            )
+            expertise.areas.set([*answer.areas, *history])
+            data = {
+                "network": answer.network.code,
+                "none": answer.is_none,
+                "areas": [a.name for a in answer.areas],
+                "previous_areas": previous,
+            }
+            if history:
+                data["retired_areas_kept"] = sorted(a.name for a in history)
             record_event(
                 action=AuditEvent.Action.PREFERENCES_SAVED,
                 actor=user,
                 target=expertise,
-                data={
-                    "network": answer.network.code,
-                    "none": answer.is_none,
-                    "areas": [a.name for a in answer.areas],
-                    "previous_areas": previous,
-                },
+                data=data,
                 request=request,
             )
             saved.append(expertise)

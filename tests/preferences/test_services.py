@@ -156,6 +156,26 @@ def test_a_retired_area_stays_on_existing_answers(member, network, areas):
     assert item.areas == areas and item.retired_areas == []
 
 
+def test_saving_again_keeps_retired_areas_as_history_unless_the_answer_is_none(
+    member, network, areas
+):
+    services.save_expertise(user=member, answers=[ExpertiseAnswer(network=network, areas=areas)])
+    services.retire_area(area=areas[1], actor=UserFactory(is_staff=True))
+
+    # The form offers only current areas; the member saves another choice among them.
+    services.save_expertise(
+        user=member, answers=[ExpertiseAnswer(network=network, areas=[areas[2]])]
+    )
+    assert set(Expertise.objects.get().areas.all()) == {areas[1], areas[2]}
+    [item] = selectors.preferences_of(member)
+    assert item.retired_areas == [areas[1]]  # still shown under the form
+    assert audit()[-1].data["retired_areas_kept"] == [areas[1].name]
+
+    services.save_expertise(user=member, answers=[ExpertiseAnswer(network=network, is_none=True)])
+    expertise = Expertise.objects.get()
+    assert expertise.is_none and not expertise.areas.exists()
+
+
 def test_retire_is_idempotent(network, areas):
     admin = UserFactory(is_staff=True)
     services.retire_area(area=areas[0], actor=admin)

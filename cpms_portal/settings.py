@@ -8,6 +8,7 @@ turns on every transport-security setting and refuses to start without a real
 honoured.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -20,6 +21,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
+# An empty variable is an unset one, so its default applies: docker-compose.yml hands
+# every optional setting over as ${NAME:-}, which is empty where .env leaves it out.
+env.ENVIRON = {name: value for name, value in os.environ.items() if value != ""}
 
 PRODUCTION = env.bool("PRODUCTION", default=False)
 DEBUG = env.bool("DEBUG", default=False)

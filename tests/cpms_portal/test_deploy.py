@@ -102,6 +102,35 @@ def test_trusted_proxy_count_reaches_allauths_client_address():
     assert result.stdout.strip().splitlines()[-1] == "198.51.100.2"
 
 
+def test_an_empty_variable_gives_the_default_as_docker_compose_passes_them():
+    """docker-compose.yml hands optional settings over as ${NAME:-}: empty means default."""
+    empty = dict.fromkeys(
+        [
+            "SUPPORT_EMAIL",
+            "GUEST_ACCESS_DAYS",
+            "SESSION_IDLE_TIMEOUT",
+            "TRUSTED_PROXY_COUNT",
+            "SECRET_KEY_FALLBACKS",
+            "LOGIN_FAILED_RATE_LIMITS",
+            "SETUP_VIDEO_URL",
+        ],
+        "",
+    )
+    snippet = (
+        "from django.conf import settings as s; print(s.CPMS_SUPPORT_EMAIL, "
+        "s.CPMS_GUEST_ACCESS_DAYS, s.SESSION_IDLE_TIMEOUT, s.ALLAUTH_TRUSTED_PROXY_COUNT, "
+        "len(s.SECRET_KEY_FALLBACKS), s.ACCOUNT_RATE_LIMITS['login_failed'], "
+        "repr(s.CPMS_SETUP_VIDEO_URL))"
+    )
+
+    result = run_manage("shell", "-c", snippet, env=production_env(**empty))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "Sante-ERN-CPMS-itsupport@ec.europa.eu 90 1800 0 0 10/m/ip,5/5m/key,20/2h/key ''"
+    )
+
+
 # --- request id and the request log line ---------------------------------------------
 
 

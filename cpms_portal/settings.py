@@ -135,7 +135,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # them). Django leaves this off for transaction-pooling proxies (PgBouncer): set
     # DB_PREPARE_THRESHOLD=off behind one.
     _prepare = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
-    if _prepare not in {"off", "none", ""}:
+    if _prepare not in {"off", "none"}:
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=int(_prepare)
         )

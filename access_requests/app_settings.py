@@ -1,10 +1,11 @@
-"""Typed settings of the access_requests app, each with its default."""
+"""Typed settings of the access_requests app (prefix ``ACCESS_REQUESTS_``), each with its
+one default; cpms_portal/settings.py only maps environment variables onto them."""
 
 from django.conf import settings
 
 
 class AppSettings:
-    prefix = "CPMS_"
+    prefix = "ACCESS_REQUESTS_"
 
     def _setting(self, name: str, default):
         return getattr(settings, self.prefix + name, default)
@@ -16,7 +17,8 @@ class AppSettings:
 
     @property
     def CPMS_APPLICATION_CODE(self) -> str:
-        return self._setting("APPLICATION_CODE", "cpms")
+        """The code of the CPMS application: its memberships open the CPMS area."""
+        return self._setting("CPMS_APPLICATION_CODE", "cpms")
 
     @property
     def GUEST_EXPIRY_REMINDER_DAYS(self) -> int:

@@ -2,8 +2,10 @@
 ``application``, ``organisation`` and ``profile``); ``resolve_*`` turn those into rows or
 raise ``WizardError`` with the HTTP status and the message of the error page."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,30 +16,34 @@ from django.utils.translation import gettext_lazy as _
 from access_requests import selectors, services
 from access_requests.models import AccessProfile, AccessRequest, Application, Organisation
 from accounts.models import User
+from accounts.urls_utils import parse_row_id
 
-# Large enough for any bigint primary key, small enough that no database overflows.
-_MAX_ID_DIGITS = 18
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class WizardError(Exception):
     """A wizard URL that names nothing usable; ``str()`` is the message of the error page."""
 
-    def __init__(self, message: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> None:
+    def __init__(
+        self, message: "StrOrPromise", status: HTTPStatus = HTTPStatus.BAD_REQUEST
+    ) -> None:
         super().__init__(message)
         self.status = status
 
 
-def parse_id(raw: str | None, *, what: str) -> int | None:
+def parse_id(raw: str | None, *, what: "StrOrPromise") -> int | None:
     """An id from the URL: None when absent, WizardError (400) when it is not a plain number."""
     if raw is None or raw.strip() == "":
         return None
     raw = raw.strip()
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_ID_DIGITS:
+    pk = parse_row_id(raw)
+    if pk is None:
         raise WizardError(
             _("The address is not valid: “%(value)s” is not a valid %(what)s.")
             % {"value": raw[:40], "what": what}
         )
-    return int(raw)
+    return pk
 
 
 def resolve_application(params: QueryDict) -> Application:
@@ -84,7 +90,7 @@ def resolve_node(params: QueryDict, application: Application) -> Organisation | 
     return node
 
 
-def resolve_institution(params: QueryDict, application: Application) -> Organisation:
+def resolve_institution(params: Mapping[str, Any], application: Application) -> Organisation:
     """The open institution named by ``organisation``, in this application's tree."""
     pk = parse_id(params.get("organisation"), what=_("organisation"))
     if pk is None:
@@ -129,7 +135,8 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["application"].queryset = selectors.wizard_applications()
+        field = cast(forms.ModelChoiceField, self.fields["application"])
+        field.queryset = selectors.wizard_applications()
 
     def clean_application(self) -> Application:
         application = self.cleaned_data["application"]
@@ -197,7 +204,7 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
     def clean(self, value):
         for raw in value or []:
             raw = str(raw)
-            if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_ID_DIGITS:
+            if parse_row_id(raw) is None:
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
@@ -227,7 +234,8 @@ class ProfileForm(forms.Form):
         self.application = application
         self.institution = institution
         self.profiles = list(selectors.application_profiles(application=application))
-        self.fields["profile"].queryset = selectors.application_profiles(application=application)
+        field = cast(IdsChoiceField, self.fields["profile"])
+        field.queryset = selectors.application_profiles(application=application)
         self.holdings = selectors.profile_holdings(user=user, institution=institution)
 
     def status_of(self, profile: AccessProfile) -> str:
@@ -252,7 +260,7 @@ class ProfileForm(forms.Form):
     def chosen_ids(self) -> list[int]:
         source = self.data if self.is_bound else self.initial
         values = source.getlist("profile") if hasattr(source, "getlist") else []
-        return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18]
+        return [pk for pk in map(parse_row_id, values) if pk is not None]
 
     def prerequisite_notes(self) -> list[str]:
         """ "Coordinator and Dispatcher need the HP profile in the same network…"."""

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.text import slugify
 
+from access_requests.app_settings import app_settings
 from access_requests.models import AccessProfile, Application, Organisation
 
-CPMS_CODE = "cpms"
 # The guide's "European Reference Networks" application: the ERN Collaborative Platform.
 ECP_CODE = "european-reference-networks"
 
@@ -193,7 +193,7 @@ def load_access_reference_data() -> LoadReport:
     report = LoadReport()
     apps = {}
     for name in APPLICATIONS:
-        code = "cpms" if name == "CPMS" else _slug(name)
+        code = app_settings.CPMS_APPLICATION_CODE if name == "CPMS" else _slug(name)
         app, created = Application.objects.get_or_create(
             code=code, defaults={"name": name, "is_open": name in OPEN_APPLICATIONS}
         )

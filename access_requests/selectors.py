@@ -136,15 +136,16 @@ class ProfileHoldings:
 
 def profile_holdings(*, user: User, institution: Organisation) -> ProfileHoldings:
     """Profiles the user holds or awaits at the institution and in its network (two queries)."""
-    held = (
+    held = list(
         Membership.objects.active()
         .filter(user=user, network_id=institution.network_id)
         .values_list("profile_id", "institution_id")
     )
-    pending = RequestedProfile.objects.filter(
-        user=user, is_open=True, institution__network_id=institution.network_id
-    ).values_list("profile_id", "institution_id")
-    held, pending = list(held), list(pending)
+    pending = list(
+        RequestedProfile.objects.filter(
+            user=user, is_open=True, institution__network_id=institution.network_id
+        ).values_list("profile_id", "institution_id")
+    )
     return ProfileHoldings(
         held_here=frozenset(p for p, i in held if i == institution.pk),
         pending_here=frozenset(p for p, i in pending if i == institution.pk),

@@ -8,6 +8,7 @@ The wizard keeps its state in the URL (``application``, ``node``, ``organisation
 
 from collections.abc import Iterable
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -34,10 +35,9 @@ from access_requests.forms import (
     resolve_node,
 )
 from access_requests.models import AccessProfile, Application, Organisation
+from accounts.http import AuthenticatedHttpRequest
 
-DUPLICATE_MESSAGE = gettext_lazy(
-    "You already have a pending request for this profile at this organisation."
-)
+DUPLICATE_MESSAGE = services.DuplicateRequest.default_message
 INSTITUTIONS_PER_PAGE = 25
 # Networks and countries are a few dozen; institutions may be thousands.
 NODES_PER_PAGE = 100
@@ -65,7 +65,7 @@ def _steps(
     profiles: Iterable[AccessProfile] = (),
 ) -> list[dict]:
     """The step indicator: earlier steps are links that keep what was chosen."""
-    state = {
+    state: dict[int, dict[str, Any]] = {
         1: {"application": application and application.pk},
         2: {
             "application": application and application.pk,
@@ -102,7 +102,7 @@ def _error_page(request: HttpRequest, error: WizardError) -> HttpResponse:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The authorisation system's Home: the user's requests and granted profiles."""
     user = request.user
     access_requests = list(selectors.requests_of_user(user=user))
@@ -159,7 +159,7 @@ def wizard_application(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def wizard_organisation(request: HttpRequest) -> HttpResponse:
+def wizard_organisation(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 2: navigate the organisation tree; at the institution level, select one."""
     try:
         application = resolve_application(request.GET)
@@ -170,7 +170,7 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
     at_institutions = node is not None and node.kind == Organisation.Kind.COUNTRY
     form = InstitutionForm(request.GET if "go" in request.GET else None, application=application)
     if form.is_bound and form.is_valid():
-        institution = form.institution
+        institution = form.cleaned_data["organisation"]
         return redirect(
             step_url(
                 "access_requests:wizard-profile",
@@ -199,7 +199,7 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
             "access_requests:wizard-organisation", application=application.pk, **params
         )
 
-    def page_url(number: int) -> str:
+    def page_url(number: int | str) -> str:  # or the elided range's ellipsis
         return tree_url(node=node and node.pk, q=search, organisation=selected, page=number)
 
     return render(
@@ -244,7 +244,7 @@ def wizard_organisation(request: HttpRequest) -> HttpResponse:
 # --- Step 3 -------------------------------------------------------------------------------
 
 
-def _profile_form(request: HttpRequest, params, *, bound: bool):
+def _profile_form(request: AuthenticatedHttpRequest, params, *, bound: bool):
     application = resolve_application(params)
     institution = resolve_institution(params, application)
     form = ProfileForm(
@@ -267,7 +267,7 @@ def _back_to_organisation(application, institution) -> str:
 
 
 @require_GET
-def wizard_profile(request: HttpRequest) -> HttpResponse:
+def wizard_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 3: Select access profile."""
     try:
         application, institution, form = _profile_form(
@@ -302,7 +302,7 @@ def wizard_profile(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def wizard_recap(request: HttpRequest) -> HttpResponse:
+def wizard_recap(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 4: Recap and Submission; "Submit request access" is the wizard's only write."""
     params = request.POST if request.method == "POST" else request.GET
     try:
@@ -365,7 +365,7 @@ def wizard_recap(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def request_submitted(request: HttpRequest, pk: int) -> HttpResponse:
+def request_submitted(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The confirmation after "Submit request access": what happens next."""
     access_request = get_object_or_404(selectors.request_of_user(user=request.user, pk=pk))
     return render(
@@ -379,7 +379,7 @@ def request_submitted(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def request_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The owner withdraws a pending request, after confirming it (a POST)."""
     access_request = get_object_or_404(selectors.request_of_user(user=request.user, pk=pk))
     if request.method == "POST":
@@ -400,7 +400,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def request_remind(request: HttpRequest, pk: int) -> HttpResponse:
+def request_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The owner reminds the administrators of a request pending for a few days (once)."""
     access_request = get_object_or_404(selectors.request_of_user(user=request.user, pk=pk))
     try:

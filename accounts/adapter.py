@@ -1,12 +1,15 @@
 """allauth's adapter: sign-up without a password, e-mails through our queue in the user's
 language, and the password chosen after the address is verified."""
 
+from typing import cast
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.core import context as allauth_context
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
@@ -56,12 +59,15 @@ class AccountAdapter(DefaultAccountAdapter):
         "too_many_login_attempts": LOGIN_REFUSED,
     }
 
-    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
-        user = super().save_user(request, user, form, commit=False)
+    # allauth types its users as AbstractBaseUser; they are AUTH_USER_MODEL's, a User.
+    def save_user(
+        self, request: HttpRequest, user: AbstractBaseUser, form, commit: bool = True
+    ) -> User:
+        new_user = cast(User, super().save_user(request, user, form, commit=False))
         if not commit:
-            return user
+            return new_user
         return services.register_user(
-            user=user,
+            user=new_user,
             email_language=form.cleaned_data.get("email_language") or "en",
             request=request,
         )
@@ -87,11 +93,11 @@ class AccountAdapter(DefaultAccountAdapter):
             user=recipient,
         )
 
-    def set_password(self, user: User, password: str) -> None:
+    def set_password(self, user: AbstractBaseUser, password: str) -> None:
         request = allauth_context.request
         if request is not None and not user.has_usable_password():
             request._cpms_first_password = True  # read by add_message below
-        services.set_password(user=user, password=password, request=request)
+        services.set_password(user=cast(User, user), password=password, request=request)
 
     def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
         """allauth's messages, but "Password successfully set." for the first password."""

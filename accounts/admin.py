@@ -1,4 +1,6 @@
 import csv
+from collections.abc import Callable
+from typing import ClassVar
 
 # Imported first so that their registrations exist to be undone below.
 import allauth.account.admin  # noqa: F401
@@ -8,20 +10,30 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.admin_mixins import ReadOnlyModelAdmin, reset_second_factor_action, selected_objects
+from accounts.admin_mixins import (
+    ActionsWithinQuerysetMixin,
+    ReadOnlyModelAdmin,
+    reset_second_factor_action,
+    selected_objects,
+)
 from accounts.models import AuditEvent, SMSDevice, User
 from accounts.services import (
     AccountDeletionError,
+    create_user_by_admin,
     delete_account,
+    disable_account,
+    enable_account,
     record_rights_change,
     rights_of,
     set_staff_status,
+    update_profile,
 )
 
 # Second factors and addresses are managed by their owners' own pages, verified, and
@@ -57,15 +69,40 @@ class UserAdmin(DjangoUserAdmin):
         raise PermissionDenied
 
     def save_model(self, request, obj, form, change):
+        # The form only proposes values: each change is written by its audited service,
+        # which writes nothing when nothing changed. Never ``obj.save()``.
         if not change:
-            super().save_model(request, obj, form, change)
+            cleaned = form.cleaned_data
+            created = create_user_by_admin(
+                email=obj.email,
+                first_name=obj.first_name,
+                last_name=obj.last_name,
+                email_language=obj.email_language,
+                password=cleaned["password1"] if cleaned.get("set_usable_password") else None,
+                actor=request.user,
+                request=request,
+            )
+            _adopt_saved_row(obj, created)
             return
-        wanted = {"is_staff": obj.is_staff, "is_superuser": obj.is_superuser}
-        # The rights change only through the audited service.
-        stored = User.objects.get(pk=obj.pk)
-        obj.is_staff, obj.is_superuser = stored.is_staff, stored.is_superuser
-        super().save_model(request, obj, form, change)
-        set_staff_status(user=obj, actor=request.user, request=request, **wanted)
+        update_profile(
+            user=obj,
+            first_name=obj.first_name,
+            last_name=obj.last_name,
+            email_language=obj.email_language,
+            actor=request.user,
+            request=request,
+        )
+        if obj.is_active:
+            enable_account(user=obj, actor=request.user, request=request)
+        else:
+            disable_account(user=obj, actor=request.user, reason="administrator", request=request)
+        set_staff_status(
+            user=obj,
+            is_staff=obj.is_staff,
+            is_superuser=obj.is_superuser,
+            actor=request.user,
+            request=request,
+        )
 
     def save_related(self, request, form, formsets, change):
         # Groups and permissions are administrator rights too: their changes are audited.
@@ -127,6 +164,14 @@ class UserAdmin(DjangoUserAdmin):
                 self.message_user(request, f"{user.email}: {exc}", messages.ERROR)
 
 
+def _adopt_saved_row(obj: User, saved: User) -> None:
+    """Make the add form's unsaved instance the row a service saved: the admin goes on
+    with that instance (its history entry, the redirect to the new account)."""
+    for field in User._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding, obj._state.db = False, saved._state.db
+
+
 @admin.register(SMSDevice)
 class SMSDeviceAdmin(ReadOnlyModelAdmin):
     list_display = ["user", "number", "confirmed", "last_used_at", "throttling_failure_count"]
@@ -144,8 +189,21 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+AuditScope = Callable[[User], QuerySet[AuditEvent]]
+
+
+def scope_audit_trail(scope: AuditScope) -> None:
+    """The hook by which an upper app limits the audit trail to what an administrator may
+    see (access_requests: the events of their networks), called from its
+    ``AppConfig.ready``: accounts cannot know networks, since imports flow downwards."""
+    AuditEventAdmin.scope = staticmethod(scope)
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyModelAdmin):
+class AuditEventAdmin(ActionsWithinQuerysetMixin, ReadOnlyModelAdmin):
+    # Set through ``scope_audit_trail``; None: every event, to whoever may view them.
+    scope: ClassVar[AuditScope | None] = None
+
     list_display = ["created_at", "action", "actor", "target_type", "target_repr", "ip"]
     list_filter = ["action", "target_type", "created_at"]
     search_fields = ["actor__email", "target_repr", "target_id", "ip"]
@@ -153,6 +211,17 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     list_select_related = ["actor"]
     show_full_result_count = False
     actions = ["export_csv"]
+
+    def get_queryset(self, request):
+        scope = type(self).scope  # a plain function, not a method: read it off the class
+        if scope is None:
+            return super().get_queryset(request)
+        return scope(request.user).select_related("actor")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
     @admin.action(description=_("Export the selected events as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

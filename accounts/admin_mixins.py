@@ -1,13 +1,24 @@
 """Admin building blocks shared by every app (they sit in the bottom app)."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.services import reset_second_factor
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    # What the mixins below are mixed into, for the type checker only.
+    _ModelAdmin = admin.ModelAdmin
+else:
+    _ModelAdmin = object
 
 
 class ReadOnlyAdminMixin:
@@ -27,14 +38,14 @@ class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     pass
 
 
-class ActionsWithinQuerysetMixin:
+class ActionsWithinQuerysetMixin(_ModelAdmin):
     """An action posted with none of the rows the admin's own queryset holds (another
     network's, for a scoped administrator) is refused as an action on nothing: no
     confirmation page listing nothing, no export of nothing. The same answer as for ids
     that do not exist, and as the object's page gives for such a row."""
 
     def response_action(self, request, queryset, action_location=ActionLocation.CHANGE_LIST):
-        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
         across = forms.BooleanField(required=False).clean(request.POST.get("select_across"))
         if (
             selected
@@ -60,7 +71,7 @@ def selected_objects(modeladmin, request, queryset):
     still reported as skipped instead of silently vanishing."""
     if request.POST.get("select_across") == "1":
         return queryset
-    ids = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+    ids = request.POST.getlist(ACTION_CHECKBOX_NAME)
     return modeladmin.get_queryset(request).filter(pk__in=ids)
 
 
@@ -70,9 +81,9 @@ def action_confirmation(
     *,
     action: str,
     objects,
-    title: str,
-    question: str,
-    button: str,
+    title: "StrOrPromise",
+    question: "StrOrPromise",
+    button: "StrOrPromise",
     form=None,
 ) -> TemplateResponse:
     """The intermediate page of an action: what will be done to which rows, an
@@ -94,7 +105,7 @@ def action_confirmation(
         "object_ids": [obj.pk for obj in objects],
         "action": action,
         "action_field": action_field,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
         "form": form,
     }
     return TemplateResponse(request, "admin/cpms_action_confirmation.html", context)

@@ -1,4 +1,5 @@
-"""Typed settings of the accounts app, each with its default (allauth's pattern)."""
+"""Typed settings of the accounts app (prefix ``ACCOUNTS_``), each with its one default
+(allauth's pattern); cpms_portal/settings.py only maps environment variables onto them."""
 
 from django.conf import settings
 
@@ -39,7 +40,7 @@ EU_EEA_REGIONS = [
 
 
 class AppSettings:
-    prefix = "CPMS_"
+    prefix = "ACCOUNTS_"
 
     def _setting(self, name: str, default):
         return getattr(settings, self.prefix + name, default)

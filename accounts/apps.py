@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import checks, receivers  # noqa: F401  (registers checks, receivers)
+        from accounts.audit_actions import Action, registry
+
+        registry.register(Action, app_label=self.label)

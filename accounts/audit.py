@@ -6,6 +6,7 @@ from typing import Any
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from accounts.audit_actions import registry
 from accounts.models import AuditEvent
 
 logger = logging.getLogger("cpms.audit")
@@ -39,18 +40,25 @@ def record_event(
     ip: str | None = None,
 ) -> AuditEvent:
     """Append one audit event; the caller's transaction makes it atomic with the change."""
+    if action not in registry:
+        raise ValueError(
+            f"Unknown audit action {action!r}: register it in its app's audit_actions."
+        )
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    # The row's own model: a proxy (the recovery codes) is the same row.
+    concrete_model = target._meta.concrete_model if target is not None else None
     event = AuditEvent.objects.create(
         action=action,
         actor=actor,
-        # The row's own model: a proxy (the recovery codes) is the same row.
-        target_type=target._meta.concrete_model._meta.label_lower if target is not None else "",
+        target_type=concrete_model._meta.label_lower if concrete_model is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:255] if target is not None else "",
         data=data or {},
         ip=ip or client_ip(request),
     )
+    for follower in registry.followers(action):
+        follower(event)
     # One log line per audit event, once it is committed (a rolled-back event never happened).
     transaction.on_commit(lambda: logger.info("audit %s", action, extra=_log_fields(event)))
     return event

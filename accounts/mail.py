@@ -22,6 +22,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.app_settings import app_settings
 from accounts.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -43,11 +44,11 @@ def render_mail(
     template_prefix: str, context: dict[str, Any], language: str
 ) -> tuple[str, str, str]:
     with translation.override(language):
-        subject = render_to_string(f"{template_prefix}_subject.txt", context)
+        subject: str = render_to_string(f"{template_prefix}_subject.txt", context)
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
         body = render_to_string(f"{template_prefix}_message.txt", context)
         try:
-            html = render_to_string(f"{template_prefix}_message.html", context)
+            html: str = render_to_string(f"{template_prefix}_message.html", context)
         except TemplateDoesNotExist:
             html = ""
     return subject, body, html
@@ -64,7 +65,7 @@ def queue_mail(
     """Queue one e-mail per address in the caller's transaction; send after commit."""
     recipients = [to] if isinstance(to, str) else list(to)
     lang = language or language_for(user)
-    context = {"user": user, "SUPPORT_EMAIL": settings.CPMS_SUPPORT_EMAIL, **context}
+    context = {"user": user, "SUPPORT_EMAIL": app_settings.SUPPORT_EMAIL, **context}
     subject, body, html = render_mail(template_prefix, context, lang)
     rows = [
         OutboundEmail.objects.create(to=address, subject=subject[:255], body=body, html_body=html)
@@ -98,8 +99,8 @@ def send_after_response(response: HttpResponse, ids: list[int]) -> HttpResponse:
     """Send the e-mails ``ids`` when the server closes ``response``, after delivering it."""
     if ids:
         # Django's own hook for work at close() (the public request_finished signal
-        # does not say which request finished).
-        response._resource_closers.append(lambda: send_queued(ids=ids))
+        # does not say which request finished); private, so django-stubs lacks it.
+        response._resource_closers.append(lambda: send_queued(ids=ids))  # type: ignore[attr-defined]
     return response
 
 

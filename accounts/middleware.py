@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 
 from accounts.app_settings import app_settings
+from accounts.urls_utils import is_safe_next_url
 
 # Pages reachable before acknowledging: the statement itself, logging out, the
 # language switcher, and files.
@@ -47,9 +48,7 @@ class PrivacyAcknowledgementMiddleware:
         ):
             target = reverse("accounts:privacy_acknowledge")
             next_url = request.get_full_path()
-            if request.method == "GET" and url_has_allowed_host_and_scheme(
-                next_url, allowed_hosts={request.get_host()}
-            ):
+            if request.method == "GET" and is_safe_next_url(request, next_url):
                 return redirect(f"{target}?{urlencode({'next': next_url})}")
             return redirect(target)
         return self.get_response(request)

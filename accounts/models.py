@@ -6,6 +6,7 @@ import hmac
 import secrets
 from base64 import b32encode
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -21,10 +22,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.app_settings import app_settings
+from accounts.audit_actions import Action as AccountsAction
+from accounts.audit_actions import action_choices
 from accounts.languages import EmailLanguage
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
@@ -82,6 +85,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
+
+    if TYPE_CHECKING:
+
+        def is_verified(self) -> bool:
+            """Set on ``request.user`` by django-otp's ``OTPMiddleware``."""
+            ...
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
@@ -207,7 +216,7 @@ class SMSDevice(TimestampMixin, ThrottlingMixin, CooldownMixin, Device):
         return settle_attempt(self, ok)
 
 
-def settle_attempt(device: Device, ok: bool) -> bool:
+def settle_attempt(device: SMSDevice | StaticDevice, ok: bool) -> bool:
     """django-otp's bookkeeping once a code was checked: a success resets the throttle
     and stamps the use (saving the device), a failure makes the next try wait longer."""
     if ok:
@@ -287,41 +296,8 @@ class RecoveryCodeDevice(StaticDevice):
 class AuditEvent(models.Model):
     """One audited fact. Append-only: written by services, never changed."""
 
-    class Action(models.TextChoices):
-        SIGNUP = "signup", _("Account created")
-        EMAIL_VERIFIED = "email_verified", _("E-mail verified")
-        PASSWORD_SET = "password_set", _("Password set")
-        PASSWORD_CHANGED = "password_changed", _("Password changed")
-        PROFILE_CHANGED = "profile_changed", _("User data changed")
-        LOGIN = "login", _("Login")
-        LOGIN_FAILED = "login_failed", _("Failed login")
-        LOGOUT = "logout", _("Logout")
-        PHONE_ADDED = "phone_added", _("Mobile phone added")
-        PHONE_VERIFIED = "phone_verified", _("Mobile phone verified")
-        SMS_SENT = "sms_sent", _("SMS code sent")
-        SMS_FAILED = "sms_failed", _("SMS could not be sent")
-        OTP_VERIFIED = "otp_verified", _("Second factor verified")
-        OTP_FAILED = "otp_failed", _("Second factor failed")
-        MFA_ENROLLED = "mfa_enrolled", _("Second factor enrolled")
-        MFA_REMOVED = "mfa_removed", _("Second factor removed")
-        MFA_RESET = "mfa_reset", _("Second factor reset by an administrator")
-        STAFF_STATUS_CHANGED = "staff_status_changed", _("Administrator rights changed")
-        NETWORK_ADMIN_GRANTED = "network_admin_granted", _("Network administration granted")
-        NETWORK_ADMIN_REVOKED = "network_admin_revoked", _("Network administration withdrawn")
-        PRIVACY_ACKNOWLEDGED = "privacy_ack", _("Privacy statement acknowledged")
-        DATA_EXPORTED = "data_exported", _("Personal data downloaded")
-        ACCOUNT_DELETED = "account_deleted", _("Account deleted")
-        ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
-        REQUEST_SUBMITTED = "request_submitted", _("Access request submitted")
-        REQUEST_WITHDRAWN = "request_withdrawn", _("Access request withdrawn")
-        REQUEST_APPROVED = "request_approved", _("Access request approved")
-        REQUEST_REJECTED = "request_rejected", _("Access request rejected")
-        REQUEST_REMINDED = "request_reminded", _("Reminder sent for an access request")
-        MEMBERSHIP_REVOKED = "membership_revoked", _("Membership revoked")
-        MEMBERSHIP_EXPIRED = "membership_expired", _("Membership expired")
-        MEMBERSHIP_EXTENDED = "membership_extended", _("Membership extended")
-        PREFERENCES_SAVED = "preferences_saved", _("Preferences saved")
-        EXPORT = "export", _("User list exported")
+    # The accounts app's actions; every app's actions are in ``audit_actions.registry``.
+    Action = AccountsAction
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -332,7 +308,7 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action = models.CharField(_("action"), max_length=32, choices=Action.choices, db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=action_choices, db_index=True)
     target_type = models.CharField(_("target type"), max_length=64, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True, db_index=True)
     target_repr = models.CharField(_("target"), max_length=255, blank=True)

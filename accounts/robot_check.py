@@ -64,6 +64,7 @@ def verify_solution(payload: str | None) -> None:
     if not result.verified:
         raise RobotCheckError(RobotCheckFailure.INVALID)
     challenge = altcha.Payload.from_base64(payload).challenge
+    assert challenge.signature is not None  # verify_solution refuses a challenge without one
     fingerprint = hashlib.sha256(challenge.signature.encode()).hexdigest()
     expires_at = challenge.parameters.expires_at or (
         time.time() + app_settings.ALTCHA_EXPIRY_SECONDS

@@ -49,7 +49,7 @@ def user_foreign_keys(model: type[models.Model]) -> list[models.ForeignKey]:
     return [
         field
         for field in model._meta.concrete_fields
-        if field.is_relation
+        if isinstance(field, models.ForeignKey)
         and field.many_to_one
         and field.related_model is not None
         and field.related_model._meta.label == settings.AUTH_USER_MODEL

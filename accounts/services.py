@@ -1,11 +1,12 @@
 """Every write of the accounts app: typed, keyword-only, atomic, audited in its transaction."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F, ProtectedError, Q
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -37,6 +38,43 @@ def register_user(*, user: User, email_language: str, request: HttpRequest | Non
             "email_language": email_language,
             "privacy_version": user.privacy_version,
         },
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def create_user_by_admin(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    email_language: str,
+    password: str | None,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> User:
+    """Create an account as sign-up does (address lowercased, unverified until its owner
+    follows a link), audited with the administrator; ``password`` None: an unusable one.
+
+    The privacy statement is left for the person: nobody acknowledges it for them.
+    """
+    user = User(
+        email=email.lower(),
+        first_name=first_name,
+        last_name=last_name,
+        email_language=email_language,
+    )
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    # The address row allauth's sign-up makes: login and verification depend on it.
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    record_event(
+        action=Action.ACCOUNT_CREATED_BY_ADMIN,
+        actor=actor,
+        target=user,
+        data={"email_language": email_language, "usable_password": password is not None},
         request=request,
     )
     return user
@@ -92,8 +130,12 @@ def update_profile(
     last_name: str,
     email_language: str,
     request: HttpRequest | None,
+    actor: User | None = None,
 ) -> list[str]:
-    """Change the User Data details; returns the names of the fields that changed."""
+    """Change the User Data details; returns the names of the fields that changed.
+
+    ``actor``: the administrator who changes them; None, the user themselves.
+    """
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     new = {"first_name": first_name, "last_name": last_name, "email_language": email_language}
     changed = [name for name, value in new.items() if getattr(user, name) != value]
@@ -105,7 +147,7 @@ def update_profile(
     user.save(update_fields=changed)
     record_event(
         action=Action.PROFILE_CHANGED,
-        actor=user,
+        actor=actor or user,
         target=user,
         data={"fields": changed},
         request=request,
@@ -189,8 +231,12 @@ def delete_account(*, user: User, request: HttpRequest | None, actor: User | Non
         to_the_person |= Q(to__iexact=address)
     OutboundEmail.objects.filter(to_the_person).delete()
     try:
-        _delete_with_owned_rows(user)
-    except ProtectedError as exc:
+        with transaction.atomic():
+            # Upper apps first: their rows may PROTECT rows of the apps below them.
+            for hook in reversed(_account_deletion_hooks):
+                hook(user)
+            user.delete()
+    except ProtectedError as exc:  # a row no app's hook deletes: say so, delete nothing
         raise AccountDeletionError(
             _(
                 "Your account could not be deleted: it is still needed by records of the "
@@ -199,29 +245,17 @@ def delete_account(*, user: User, request: HttpRequest | None, actor: User | Non
         ) from exc
 
 
-def _delete_with_owned_rows(user: User) -> None:
-    # A membership PROTECTs the request that granted it, and both belong to the
-    # user: Django refuses the cascade, so the user's own protecting rows go
-    # first. Found from the error rather than imported (access_requests sits above).
-    for _attempt in range(10):
-        try:
-            with transaction.atomic():
-                user.delete()
-            return
-        except ProtectedError as exc:
-            owned = [obj for obj in exc.protected_objects if _belongs_to(obj, user)]
-            if not owned:
-                raise
-            for obj in owned:
-                obj.delete()
-    user.delete()
+AccountDeletionHook = Callable[[User], None]
+_account_deletion_hooks: list[AccountDeletionHook] = []
 
 
-def _belongs_to(obj: models.Model, user: User) -> bool:
-    return any(
-        field.remote_field.on_delete is models.CASCADE and getattr(obj, field.attname) == user.pk
-        for field in selectors.user_foreign_keys(type(obj))
-    )
+def on_account_deletion(hook: AccountDeletionHook) -> None:
+    """The hook by which an app deletes, before the account itself, the user's rows that
+    Django's cascade cannot (access_requests: a membership PROTECTs the request that
+    granted it). Called from the app's ``AppConfig.ready``; at deletion the hooks run in
+    the reverse order (upper apps are readied after the apps they build on)."""
+    if hook not in _account_deletion_hooks:
+        _account_deletion_hooks.append(hook)
 
 
 def send_new_link(*, email: str, request: HttpRequest) -> None:
@@ -254,6 +288,49 @@ def end_all_sessions(*, user: User) -> None:
     another web process): the epoch is part of the session's auth hash."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch"])
+
+
+@transaction.atomic
+def disable_account(
+    *,
+    user: User,
+    actor: User | None,
+    reason: str,
+    request: HttpRequest | None = None,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Disable the account and end every session of it, audited with ``reason`` (and
+    ``details``); returns False, recording nothing, when it was disabled already."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        return False
+    User.objects.filter(pk=locked.pk).update(is_active=False)
+    user.is_active = False
+    # An inactive account cannot log in, but its sessions must not come back with it.
+    end_all_sessions(user=user)
+    record_event(
+        action=Action.ACCOUNT_DISABLED,
+        actor=actor,
+        target=locked,
+        data={"reason": reason, **(details or {})},
+        request=request,
+    )
+    return True
+
+
+@transaction.atomic
+def enable_account(*, user: User, actor: User, request: HttpRequest | None = None) -> bool:
+    """Enable a disabled account again, audited; returns False, recording nothing, when it
+    was active already."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active:
+        return False
+    # A past inactivity warning is forgotten, or the next daily run would disable the
+    # account again at once; the person is warned anew before that can happen.
+    User.objects.filter(pk=locked.pk).update(is_active=True, inactivity_warned_at=None)
+    user.is_active, user.inactivity_warned_at = True, None
+    record_event(action=Action.ACCOUNT_ENABLED, actor=actor, target=locked, request=request)
+    return True
 
 
 def reset_second_factor(*, user: User, actor: User, request: HttpRequest | None = None) -> int:
@@ -399,14 +476,13 @@ def disable_inactive_users(*, now: datetime | None = None) -> int:
     disabled = 0
     for user in candidates.iterator():
         with transaction.atomic():
-            User.objects.filter(pk=user.pk).update(is_active=False)
-            end_all_sessions(user=user)
-            record_event(
-                action=AuditEvent.Action.ACCOUNT_DISABLED,
+            if not disable_account(
+                user=user,
                 actor=None,
-                target=user,
-                data={"reason": "inactivity", "last_login": str(user.last_login or "")},
-            )
+                reason="inactivity",
+                details={"last_login": str(user.last_login or "")},
+            ):
+                continue  # disabled meanwhile, by an administrator
             queue_mail_to_user(
                 user=user, template_prefix="accounts/email/account_disabled", context={}
             )

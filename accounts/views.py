@@ -12,12 +12,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import mail, robot_check, services
+from accounts import mail, profile_sections, robot_check, services
 from accounts.app_settings import app_settings
 from accounts.forms import (
     AccountDeletionForm,
@@ -25,8 +24,10 @@ from accounts.forms import (
     PrivacyAcknowledgementForm,
     ProfileForm,
 )
+from accounts.http import AuthenticatedHttpRequest
 from accounts.middleware import needs_privacy_acknowledgement
 from accounts.two_factor.views import second_factor_required
+from accounts.urls_utils import safe_next_url
 
 
 @login_not_required
@@ -48,13 +49,9 @@ def privacy_statement(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def privacy_acknowledge(request: HttpRequest) -> HttpResponse:
+def privacy_acknowledge(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The new version of the privacy statement, to acknowledge before going on."""
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
+    next_url = safe_next_url(request, default="")
     # HttpResponseRedirect, not redirect(): a relative "next" such as "x" would be taken
     # for a URL name by redirect() and fail with NoReverseMatch (a 500).
     if not needs_privacy_acknowledgement(request.user):
@@ -77,7 +74,7 @@ def privacy_acknowledge(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """User Data details: names and e-mail language; the address changes by verification."""
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -93,13 +90,17 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     if request.method == "POST":
         request.user.refresh_from_db()  # the failed form must not show unsaved values as saved
-    return render(request, "accounts/profile_detail.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile_detail.html",
+        {"form": form, "sections": profile_sections.sections_for(request)},
+    )
 
 
 @never_cache
 @require_POST
 @second_factor_required(come_back_to="accounts:profile")
-def data_export(request: HttpRequest) -> HttpResponse:
+def data_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Download of everything the portal holds about the user, as JSON."""
     data = services.export_personal_data(user=request.user, request=request)
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
@@ -112,7 +113,7 @@ def data_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @second_factor_required()
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Delete the account after the password (and the second factor, if any); the audit
     trail keeps no identity."""
     form = AccountDeletionForm(request.POST or None, user=request.user)
@@ -123,7 +124,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
             return render(request, "accounts/account_delete.html", {"form": form})
         # The person is gone: end the session without a logout event naming them.
-        request.user = AnonymousUser()
+        request.user = AnonymousUser()  # type: ignore[assignment]  # no longer logged in
         logout(request)
         messages.success(request, _("Your account has been deleted."))
         return redirect("home")

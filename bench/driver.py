@@ -159,9 +159,10 @@ def wizard_ids() -> dict[str, int]:
     """The ids the wizard's URLs carry: CPMS, RARE-LIVER's Germany (the largest page of the
     volume's institutions is elsewhere, but every country page costs the same queries),
     DE05 and the Researcher profile, which the bench member does not hold there."""
+    from access_requests.app_settings import app_settings as access_settings
     from access_requests.models import AccessProfile, Application, Organisation
 
-    app = Application.objects.get(code="cpms")
+    app = Application.objects.get(code=access_settings.CPMS_APPLICATION_CODE)
     country = Organisation.objects.get(network__code="RARE-LIVER", kind="country", code="DE")
     inst = Organisation.objects.get(parent=country, code="DE05")
     profile = AccessProfile.objects.get(application=app, code="RESEARCHER")

@@ -7,13 +7,24 @@ locks). ``redis.Redis`` is safe to share between threads, and connections stay i
 pool as before, so the client is built once per pool.
 """
 
+from typing import TYPE_CHECKING
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+if TYPE_CHECKING:
+    from redis import ConnectionPool, Redis
 
 
 class ReusedRedisCacheClient(RedisCacheClient):
+    if TYPE_CHECKING:  # Django's private members used below, which django-stubs leaves out
+        _client: type[Redis]
+
+        def _get_connection_pool_index(self, write: bool) -> int: ...
+        def _get_connection_pool(self, write: bool) -> ConnectionPool: ...
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+        self._clients: dict[int, Redis] = {}
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)

@@ -9,6 +9,7 @@ admin's widgets, ``accounts/widgets/robot_check.html``) are rendered by it, as b
 
 from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist
+from django.template.backends.base import BaseEngine
 from django.utils.functional import cached_property
 
 
@@ -18,7 +19,7 @@ class JinjaFirstFormRenderer(BaseRenderer):
     def __init__(self) -> None:
         # Which engine has each template name: looked up once per process, so a name
         # Jinja2 lacks (an admin widget) does not cost a file search at every render.
-        self._engine_of: dict[str, object] = {}
+        self._engine_of: dict[str, BaseEngine] = {}
 
     @cached_property
     def jinja2(self):

@@ -3,7 +3,8 @@
 Every request under a CPMS URL prefix goes through the list in order; the user is
 sent to the page of the first requirement not met, with ``next`` pointing back to
 the page asked for. Each fulfilling page sends the user on to ``next`` (see
-``safe_next_url``), where the gate checks the following requirement, and so on.
+``accounts.urls_utils.safe_next_url``), where the gate checks the following
+requirement, and so on.
 
 A middleware restricted to the CPMS prefixes rather than a decorator: a CPMS view
 added later (by any app) is gated without anyone remembering to decorate it, and
@@ -27,10 +28,9 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
+from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import Membership
-from access_requests.reference_data import CPMS_CODE
 from accounts.models import SMSDevice, User
-from accounts.urls_utils import safe_next_url  # noqa: F401  (the gate's callers use it)
 from preferences.gate import PREFERENCES_URL_NAME, answers_complete
 
 CPMS_URL_PREFIXES = ("/cpms/",)
@@ -52,7 +52,7 @@ def _facts_query(user_id: int, at) -> QuerySet:
     (``User.has_verified_phone``) and an answer for every network ("The first time you
     login, please choose..."), each condition as its app defines it."""
     memberships = Membership.objects.active(at).filter(
-        user=OuterRef("pk"), institution__application__code=CPMS_CODE
+        user=OuterRef("pk"), institution__application__code=access_settings.CPMS_APPLICATION_CODE
     )
     phones = SMSDevice.verified_of(OuterRef("pk"))
     return (
@@ -80,7 +80,7 @@ def _compiled_facts_query(alias: str) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _run_facts_query(user_id: int, at) -> tuple[bool, bool, bool]:
+def _run_facts_query(user_id: int | None, at) -> tuple[bool, bool, bool]:
     alias = router.db_for_read(User)
     connection = connections[alias]
     sql, params = _compiled_facts_query(alias)
@@ -92,7 +92,10 @@ def _run_facts_query(user_id: int, at) -> tuple[bool, bool, bool]:
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
-    return tuple(bool(v) for v in row) if row else (False, False, False)
+    if not row:
+        return False, False, False
+    membership, phone, preferences = row
+    return bool(membership), bool(phone), bool(preferences)
 
 
 def _facts(request: HttpRequest) -> dict[str, bool]:
@@ -101,7 +104,7 @@ def _facts(request: HttpRequest) -> dict[str, bool]:
     if facts is None:
         membership, phone, preferences = _run_facts_query(request.user.pk, timezone.now())
         facts = {"membership": membership, "phone": phone, "preferences": preferences}
-        request._cpms_gate_facts = facts
+        request._cpms_gate_facts = facts  # type: ignore[attr-defined]  # a cache of ours
     return facts
 
 
@@ -118,7 +121,8 @@ def _preferences_answered(request: HttpRequest) -> bool:
 
 
 def _is_second_factor_verified(request: HttpRequest) -> bool:
-    return request.user.is_verified()  # set by django-otp's OTPMiddleware
+    # is_verified is set by django-otp's OTPMiddleware; the login requirement came first.
+    return request.user.is_authenticated and request.user.is_verified()
 
 
 REQUIREMENTS: list[Requirement] = [

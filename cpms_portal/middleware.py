@@ -1,6 +1,6 @@
 """Session lifetime; request id and the request log line; the benchmarks' query counter.
 
-Sessions end after SESSION_IDLE_TIMEOUT idle, and SESSION_COOKIE_AGE at most.
+Sessions end after PORTAL_SESSION_IDLE_TIMEOUT idle, and SESSION_COOKIE_AGE at most.
 """
 
 import logging
@@ -12,10 +12,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from cpms_portal.app_settings import app_settings
 from cpms_portal.logging import current_request_id
 
 AUTHENTICATED_AT_KEY = "_cpms_authenticated_at"
@@ -41,7 +43,7 @@ class SessionTimeoutMiddleware:
             session = request.session
             authenticated_at = session.get(AUTHENTICATED_AT_KEY, now)
             last_activity = session.get(LAST_ACTIVITY_KEY, now)
-            if now - last_activity > settings.SESSION_IDLE_TIMEOUT:
+            if now - last_activity > app_settings.SESSION_IDLE_TIMEOUT:
                 return self._end(request, _("Your session ended after a period of inactivity."))
             if now - authenticated_at > settings.SESSION_COOKIE_AGE:
                 return self._end(request, _("Your session has ended. Please log in again."))
@@ -72,7 +74,7 @@ _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def _incoming_request_id(request: HttpRequest) -> str | None:
-    if not settings.CPMS_TRUST_REQUEST_ID_HEADER:
+    if not app_settings.TRUST_REQUEST_ID_HEADER:
         return None
     value = request.headers.get(REQUEST_ID_HEADER, "")
     return value if _VALID_REQUEST_ID.fullmatch(value) else None
@@ -90,7 +92,7 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = _incoming_request_id(request) or uuid.uuid4().hex
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # the portal's own
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         try:
@@ -129,9 +131,15 @@ def _user_id(request: HttpRequest) -> int | None:
 
 class QueryCountMiddleware:
     """Benchmarks only (``BENCH_ENDPOINTS=true``): the number of SQL queries a
-    request ran, in an ``X-SQL-Queries`` response header."""
+    request ran, in an ``X-SQL-Queries`` response header.
+
+    Always listed in MIDDLEWARE, so that its setting decides alone: without it, Django
+    leaves it out of the stack at start-up (``MiddlewareNotUsed``) and it costs nothing.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if not app_settings.BENCH_ENDPOINTS:
+            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,5 @@
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 from access_requests import selectors
 from access_requests.models import Membership
 from access_requests.reference_data import ECP_CODE
+from cpms_portal.app_settings import app_settings
 
 
 @login_not_required
@@ -27,7 +27,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cpms_portal/landing.html",
-        {"ecp_url": ecp_url, "setup_video_url": settings.CPMS_SETUP_VIDEO_URL},
+        {"ecp_url": ecp_url, "setup_video_url": app_settings.SETUP_VIDEO_URL},
     )
 
 

@@ -1,10 +1,10 @@
-"""Settings of the preferences app, with their defaults (prefix ``CPMS_PREFERENCES_``)."""
+"""Typed settings of the preferences app (prefix ``PREFERENCES_``), each with its one default."""
 
 from django.conf import settings
 
 
 class AppSettings:
-    prefix = "CPMS_PREFERENCES_"
+    prefix = "PREFERENCES_"
 
     def _setting(self, name: str, default):
         return getattr(settings, self.prefix + name, default)

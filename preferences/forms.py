@@ -1,11 +1,14 @@
 """Forms of the preferences pages: they validate, services write."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from access_requests.forms import IdsChoiceField
 from access_requests.models import Organisation
 from preferences.models import ThematicArea
+from preferences.rules import answer_problem
 from preferences.services import ExpertiseAnswer
 
 
@@ -15,6 +18,7 @@ def offer(field: forms.ModelChoiceField, objects: list, label, queryset=None) ->
     on PostgreSQL: three round trips). What is submitted is still checked against
     ``queryset`` (by default: those objects)."""
     if queryset is None:
+        assert field.queryset is not None  # the fields offered here are declared with one
         queryset = field.queryset.model._default_manager.filter(pk__in=[o.pk for o in objects])
     field.queryset = queryset
     choices = [(o.pk, label(o)) for o in objects]
@@ -49,28 +53,21 @@ class ExpertiseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.network = network
         offer(
-            self.fields["areas"],
+            cast(forms.ModelChoiceField, self.fields["areas"]),
             areas,
             lambda area: area.name,
             queryset=ThematicArea.objects.current().filter(network=network),
         )
 
     def clean(self):
-        cleaned = super().clean()
-        none, areas = cleaned.get("none"), cleaned.get("areas")
-        if none and areas:
-            raise forms.ValidationError(
-                _(
-                    "You ticked “None” and some thematic areas. Untick “None”, or untick "
-                    "the thematic areas."
-                ),
-                code="none_and_areas",
+        super().clean()
+        cleaned = self.cleaned_data
+        if "areas" in cleaned:  # an invalid choice of areas is reported on its own
+            problem = answer_problem(
+                is_none=bool(cleaned.get("none")), has_areas=bool(cleaned["areas"])
             )
-        if "areas" in cleaned and not none and not areas:
-            raise forms.ValidationError(
-                _("Tick the thematic areas of your expertise, or “None”."),
-                code="no_answer",
-            )
+            if problem is not None:
+                raise forms.ValidationError(problem.message, code=problem.code)
         return cleaned
 
     def answer(self) -> ExpertiseAnswer:
@@ -103,9 +100,14 @@ class DirectorySearchForm(forms.Form):
     def __init__(self, *args, networks, areas, countries, **kwargs):
         """``networks`` and ``areas``: lists the view has read (see ``offer``)."""
         super().__init__(*args, **kwargs)
-        offer(self.fields["network"], networks, lambda n: n.label)
-        offer(self.fields["area"], areas, lambda a: f"{a.network.code} — {a.name}")
-        self.fields["country"].choices = [("", _("Any country")), *countries]
+        offer(cast(forms.ModelChoiceField, self.fields["network"]), networks, lambda n: n.label)
+        offer(
+            cast(forms.ModelChoiceField, self.fields["area"]),
+            areas,
+            lambda a: f"{a.network.code} — {a.name}",
+        )
+        country = cast(forms.ChoiceField, self.fields["country"])
+        country.choices = [("", _("Any country")), *countries]
 
 
 class DirectoryListingForm(forms.Form):

@@ -1,6 +1,7 @@
 """The last requirement of the CPMS gate: the member's networks are all answered."""
 
 from django.db.models import Exists
+from django.db.models.expressions import Expression
 
 from accounts.models import User
 from preferences.selectors import networks_missing_answers
@@ -9,7 +10,7 @@ from preferences.selectors import networks_missing_answers
 PREFERENCES_URL_NAME = "preferences:update"
 
 
-def answers_complete(user: User | int, at=None) -> Exists:
+def answers_complete(user: User | int, at=None) -> Expression:
     """Met when every network of an active membership has an answer ("None" counts).
 
     A query expression rather than a query: the CPMS gate asks it together with its

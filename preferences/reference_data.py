@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import Organisation
 from preferences.models import ThematicArea
 
@@ -47,7 +48,9 @@ def load_thematic_areas() -> int:
     networks = {
         n.code: n
         for n in Organisation.objects.filter(
-            kind=Organisation.Kind.NETWORK, code__in=THEMATIC_AREAS, application__code="cpms"
+            kind=Organisation.Kind.NETWORK,
+            code__in=THEMATIC_AREAS,
+            application__code=access_settings.CPMS_APPLICATION_CODE,
         )
     }
     for code, names in THEMATIC_AREAS.items():

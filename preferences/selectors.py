@@ -1,6 +1,7 @@
 """Reads shared by the preferences pages and the CPMS gate."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Concat, Lower
@@ -9,6 +10,9 @@ from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import Membership, Organisation
 from accounts.models import User
 from preferences.models import DirectoryListing, Expertise, ThematicArea
+
+if TYPE_CHECKING:
+    from preferences.forms import ExpertiseForm
 
 
 def member_networks(user: User | int, at=None) -> QuerySet[Organisation]:
@@ -36,6 +40,8 @@ class NetworkPreferences:
     areas: list[ThematicArea]
     expertise: Expertise | None
     retired_areas: list[ThematicArea] = field(default_factory=list)
+    # The page's form for the network: set by the view (preferences.views), not here.
+    form: "ExpertiseForm" = field(init=False, repr=False, compare=False)
 
 
 def preferences_of(user: User) -> list[NetworkPreferences]:
@@ -132,7 +138,7 @@ def _expert_memberships(
     # no one hidden yet, it planned a nested loop probing the table once per membership
     # (20 ms of the directory's count at 25,000 memberships).
     hidden = DirectoryListing.objects.filter(hidden=True).values("user_id")
-    people = [~Q(**{f"{user_ref}__in": hidden})]
+    people: list[Q | Exists] = [~Q(**{f"{user_ref}__in": hidden})]
     if area is not None:
         people.append(
             Exists(

@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from access_requests.models import Membership, Organisation
 from accounts.audit import record_event
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from preferences.audit_actions import Action
 from preferences.models import DirectoryListing, Expertise, ThematicArea
+from preferences.rules import answer_problem
 
 
 class PreferencesError(Exception):
@@ -29,15 +31,10 @@ class ExpertiseAnswer:
 
 def _check_answer(*, user: User, answer: ExpertiseAnswer) -> None:
     network = answer.network
-    if answer.is_none and answer.areas:
+    problem = answer_problem(is_none=answer.is_none, has_areas=bool(answer.areas))
+    if problem is not None:
         raise PreferencesError(
-            _("%(network)s: choose either “None” or thematic areas, not both.")
-            % {"network": network.code}
-        )
-    if not answer.is_none and not answer.areas:
-        raise PreferencesError(
-            _("%(network)s: choose at least one thematic area, or “None”.")
-            % {"network": network.code}
+            _("%(network)s: %(problem)s") % {"network": network.code, "problem": problem.message}
         )
     if not Membership.objects.active().filter(user=user, network=network).exists():
         raise PreferencesError(
@@ -97,7 +94,7 @@ def save_expertise(
             if history:
                 data["retired_areas_kept"] = sorted(a.name for a in history)
             record_event(
-                action=AuditEvent.Action.PREFERENCES_SAVED,
+                action=Action.PREFERENCES_SAVED,
                 actor=user,
                 target=expertise,
                 data=data,
@@ -120,7 +117,7 @@ def set_directory_listing(
         listing.changed_at = timezone.now()
         listing.save(update_fields=["hidden", "changed_at"])
         record_event(
-            action=AuditEvent.Action.PREFERENCES_SAVED,
+            action=Action.PREFERENCES_SAVED,
             actor=user,
             target=listing,
             data={"directory_hidden": hidden},
@@ -141,7 +138,7 @@ def save_area(
     with transaction.atomic():
         area.save()
         record_event(
-            action=AuditEvent.Action.PREFERENCES_SAVED,
+            action=Action.PREFERENCES_SAVED,
             actor=actor,
             target=area,
             data={
@@ -166,7 +163,7 @@ def _set_retired(
         locked.retired_at = timezone.now() if retired else None
         locked.save(update_fields=["retired_at"])
         record_event(
-            action=AuditEvent.Action.PREFERENCES_SAVED,
+            action=Action.PREFERENCES_SAVED,
             actor=actor,
             target=locked,
             data={"area": "retired" if retired else "restored", "name": locked.name},

@@ -7,28 +7,19 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.urls_utils import safe_next_url
 from preferences import selectors, services
 from preferences.app_settings import app_settings
 from preferences.forms import DirectoryListingForm, DirectorySearchForm, ExpertiseForm
 
 
-def _safe_next(request: HttpRequest) -> str:
-    """The page the member asked for, if it is one of ours; "" otherwise."""
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return ""
-
-
 @require_http_methods(["GET", "POST"])
-def expertise_update(request: HttpRequest) -> HttpResponse:
+def expertise_update(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Update ERN Preferences": one table of thematic areas per active network."""
     items = selectors.preferences_of(request.user)
     data = request.POST if request.method == "POST" else None
@@ -40,7 +31,7 @@ def expertise_update(request: HttpRequest) -> HttpResponse:
                 "areas": [a.pk for a in item.expertise.areas.all() if a.retired_at is None],
             }
         item.form = ExpertiseForm(data, network=item.network, areas=item.areas, initial=initial)
-    next_url = _safe_next(request)
+    next_url = safe_next_url(request, default="")
     if request.method == "POST" and items and all([item.form.is_valid() for item in items]):
         try:
             services.save_expertise(
@@ -73,7 +64,7 @@ def _directory_denied(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The directory of experts: members of the viewer's networks, searchable."""
     networks = list(selectors.member_networks(request.user))
     if not networks:
@@ -112,7 +103,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def directory_listing_update(request: HttpRequest) -> HttpResponse:
+def directory_listing_update(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Hide the member from the directory of experts, or list them again."""
     if not selectors.member_networks(request.user).exists():
         return _directory_denied(request)

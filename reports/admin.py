@@ -1,15 +1,14 @@
 """Admin actions that export memberships; the reports app registers no model.
 
-``access_requests`` may not import ``reports`` (imports flow downward), so the
-membership admin gets these actions from here, at the bottom of this module.
-The selection passed in is the admin's own queryset, so an administrator
-scoped to some networks exports only those.
+``access_requests`` may not import ``reports`` (imports flow downward), so
+``ReportsConfig.ready`` adds these actions to the members list through
+``access_requests.admin.register_membership_actions``. The selection passed in is the
+admin's own queryset, so an administrator scoped to some networks exports only those.
 """
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from access_requests.models import Membership
 from reports.exports import export_memberships_response
 
 
@@ -25,11 +24,3 @@ def export_members_csv(modeladmin, request, queryset):
 )
 def export_members_xlsx(modeladmin, request, queryset):
     return export_memberships_response(queryset, "xlsx", request.user, request)
-
-
-_membership_admin = admin.site.get_model_admin(Membership)
-_membership_admin.actions = [
-    *_membership_admin.actions,
-    export_members_csv,
-    export_members_xlsx,
-]

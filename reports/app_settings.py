@@ -1,10 +1,10 @@
-"""Typed settings of the reports app, each with its default."""
+"""Typed settings of the reports app (prefix ``REPORTS_``), each with its one default."""
 
 from django.conf import settings
 
 
 class AppSettings:
-    prefix = "CPMS_REPORTS_"
+    prefix = "REPORTS_"
 
     def _setting(self, name: str, default):
         return getattr(settings, self.prefix + name, default)

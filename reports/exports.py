@@ -59,7 +59,7 @@ COLUMNS = [
     _("Status"),
 ]
 # Best first: a member with an active and a revoked membership is active.
-_STATUS_RANK = {
+_STATUS_RANK: dict[str, int] = {
     Membership.Status.ACTIVE: 0,
     Membership.Status.EXPIRED: 1,
     Membership.Status.REVOKED: 2,
@@ -170,7 +170,7 @@ def member_rows(
     ) in values:
         if status == Membership.Status.ACTIVE and expires_at is not None and expires_at <= now:
             status = Membership.Status.EXPIRED
-        if user_id != current_id:
+        if row is None or user_id != current_id:  # None: the first row, a new member
             if row is not None:
                 yield _finish(row, profile_status, statuses)
             current_id = user_id

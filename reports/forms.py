@@ -1,4 +1,5 @@
 from datetime import date
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -23,6 +24,13 @@ class DateInput(forms.DateInput):
 DATE_RANGE = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))]
 
 
+class InstitutionChoiceField(forms.ModelChoiceField):
+    """Institutions named after their parent, then their own label."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.parent.name} — {obj.label}"
+
+
 class ReportFilterForm(forms.Form):
     """The GET form of a network's report; the export takes the same fields."""
 
@@ -33,7 +41,7 @@ class ReportFilterForm(forms.Form):
         label=_("To"), required=False, widget=DateInput(), validators=DATE_RANGE
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
-    institution = forms.ModelChoiceField(
+    institution = InstitutionChoiceField(
         label=_("Institution"),
         queryset=Organisation.objects.none(),
         required=False,
@@ -55,14 +63,14 @@ class ReportFilterForm(forms.Form):
         self.fields["date_from"].initial = default.start
         self.fields["date_to"].initial = default.end
         self.fields["status"].initial = MemberStatus.ACTIVE
-        self.fields["country"].choices = [
+        cast(forms.ChoiceField, self.fields["country"]).choices = [
             ("", _("All countries")),
             *selectors.network_countries(network),
         ]
-        institution = self.fields["institution"]
+        institution = cast(InstitutionChoiceField, self.fields["institution"])
         institution.queryset = selectors.network_institutions(network)
-        institution.label_from_instance = lambda org: f"{org.parent.name} — {org.label}"
-        self.fields["profile"].queryset = selectors.network_profiles(network)
+        profile = cast(forms.ModelChoiceField, self.fields["profile"])
+        profile.queryset = selectors.network_profiles(network)
 
     @classmethod
     def from_query(cls, query, *, network: Organisation) -> "ReportFilterForm":
@@ -77,7 +85,8 @@ class ReportFilterForm(forms.Form):
         return cls(data, network=network)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end of the period cannot be before its start."))

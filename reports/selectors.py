@@ -8,6 +8,7 @@ import enum
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -26,6 +27,9 @@ from access_requests.models import (
 from accounts.models import SMSDevice
 from preferences.models import Expertise, ThematicArea
 from reports.app_settings import app_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Role(enum.IntEnum):
@@ -236,7 +240,7 @@ class CountRow:
 
     label: str
     count: int
-    detail: str = ""
+    detail: "StrOrPromise" = ""
     key: str = field(default="", compare=False)
 
 
@@ -388,7 +392,10 @@ def decision_times(network: Organisation, period: Period, filters: MemberFilters
         )
         .values_list("submitted_at", "decided_at")
     )
-    seconds = sorted((decided - submitted).total_seconds() for submitted, decided in rows)
+    # decided_at__gte leaves out the rows without a decision time.
+    seconds = sorted(
+        (decided - submitted).total_seconds() for submitted, decided in rows if decided is not None
+    )
     if not seconds:
         return DecisionTimes(decisions=0, median=None, p90=None)
     return DecisionTimes(

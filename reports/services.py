@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from access_requests.models import Organisation
 from accounts.audit import record_event
 from accounts.models import AuditEvent, User
+from reports.audit_actions import Action
 
 
 def record_export(
@@ -25,7 +26,7 @@ def record_export(
     """Audit one export of a user list: who, which network(s), filters, format, rows sent."""
     with transaction.atomic():
         return record_event(
-            action=AuditEvent.Action.EXPORT,
+            action=Action.EXPORT,
             actor=actor,
             target=network,
             data={

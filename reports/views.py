@@ -1,9 +1,10 @@
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from reports import selectors
 from reports.exports import export_memberships_response
 from reports.forms import ReportFilterForm
@@ -51,7 +52,9 @@ def network_report(request: HttpRequest, network_code: str) -> HttpResponse:
 
 
 @require_GET
-def network_export(request: HttpRequest, network_code: str, fmt: str) -> HttpResponse:
+def network_export(
+    request: AuthenticatedHttpRequest, network_code: str, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
     """The network's user list with the page's filters, streamed as CSV or XLSX."""
     network, role = _network_or_404(request, network_code)
     if not role.may_export:

@@ -111,6 +111,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # zipfile never closes a file it was handed; typeshed's protocol asks for it
+
     def drain(self) -> bytes:
         data = b"".join(self.parts)
         self.parts.clear()
@@ -145,30 +148,29 @@ def _string_cell(ref: str, text: str, style: int = 0) -> str:
 
 
 def _cell(ref: str, value: Cell, style: int = 0) -> str:
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return _string_cell(ref, value, style) if value else ""
     if value is None:
         return ""
     s = f' s="{style}"' if style else ""
-    if kind is bool:
+    if type(value) is bool:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if kind is int:
+    if type(value) is int:
         if -_EXACT_INT < value < _EXACT_INT:
             return f'<c r="{ref}"{s}><v>{value}</v></c>'
         return _string_cell(ref, str(value), style)  # beyond a double: kept exact, as text
-    if kind is datetime:
+    if type(value) is datetime:
         if value.date() < _FIRST_SERIAL_DAY:
             return _string_cell(ref, value.isoformat(" "), style)
         if value.tzinfo is not None:  # the wall-clock time it shows
             value = value.replace(tzinfo=None)
         serial = (value - _EPOCH_TIME).total_seconds() / 86400
         return f'<c r="{ref}" s="{style or _MINUTE}"><v>{serial!r}</v></c>'
-    if kind is date:
+    if type(value) is date:
         if value < _FIRST_SERIAL_DAY:
             return _string_cell(ref, value.isoformat(), style)
         return f'<c r="{ref}" s="{style or _DAY}"><v>{(value - _EPOCH).days}</v></c>'
-    if kind is float or kind is Decimal:
+    if type(value) is float or type(value) is Decimal:
         try:
             number = float(value)
         except ValueError:  # a signalling NaN
@@ -207,7 +209,7 @@ def _row(number: int, values: Sequence[Cell], style: int = 0) -> str:
     if number > MAX_ROWS:
         raise ValueError(f"A worksheet holds at most {MAX_ROWS} rows.")
     suffix = str(number)
-    cells = []
+    cells: list[str] = []
     append = cells.append
     special = _SPECIAL.search
     for letter, value in zip(_column_letters(len(values)), values, strict=True):

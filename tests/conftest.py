@@ -10,7 +10,7 @@ from accounts import sms
 def _test_settings(settings):
     """Tests use the in-memory SMS outbox and fast password hashing (Django's test
     runner already puts every mailer on the locmem outbox)."""
-    settings.CPMS_SMS_BACKEND = "accounts.sms.LocmemSMSBackend"
+    settings.ACCOUNTS_SMS_BACKEND = "accounts.sms.LocmemSMSBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     sms.outbox.clear()
 

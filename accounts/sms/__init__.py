@@ -1,8 +1,8 @@
-"""SMS backends, chosen by the ``CPMS_SMS_BACKEND`` setting like Django's e-mail backends.
+"""SMS backends, chosen by the ``ACCOUNTS_SMS_BACKEND`` setting like Django's e-mail backends.
 
 - ``ConsoleSMSBackend`` prints each message (development);
 - ``LocmemSMSBackend`` keeps them in ``accounts.sms.outbox`` (tests);
-- ``FileSMSBackend`` appends them to the file ``CPMS_SMS_FILE_PATH`` (browser tests);
+- ``FileSMSBackend`` appends them to the file ``ACCOUNTS_SMS_FILE_PATH`` (browser tests);
 - ``TwilioSMSBackend`` sends them with the official ``twilio`` SDK (production).
 
 Every backend raises :class:`SMSDeliveryError` with a message a user can read

@@ -50,7 +50,7 @@ class LocmemSMSBackend(BaseSMSBackend):
 
 
 class FileSMSBackend(BaseSMSBackend):
-    """Appends each message as one JSON line to ``CPMS_SMS_FILE_PATH``.
+    """Appends each message as one JSON line to ``ACCOUNTS_SMS_FILE_PATH``.
 
     For the browser tests: the portal runs in another process there, so the
     test reads the codes from this file instead of the locmem outbox.
@@ -58,7 +58,7 @@ class FileSMSBackend(BaseSMSBackend):
 
     def __init__(self):
         if not app_settings.SMS_FILE_PATH:
-            raise ImproperlyConfigured("FileSMSBackend needs the CPMS_SMS_FILE_PATH setting.")
+            raise ImproperlyConfigured("FileSMSBackend needs the ACCOUNTS_SMS_FILE_PATH setting.")
         self.path = Path(app_settings.SMS_FILE_PATH)
 
     def send(self, message: SMSMessage) -> None:

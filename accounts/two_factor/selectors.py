@@ -28,7 +28,7 @@ class Method:
 
 
 # Recovery codes through the proxy that stores them hashed (not django-otp's StaticDevice).
-METHOD_OF_MODEL = {
+METHOD_OF_MODEL: dict[type[Device], str] = {
     WebAuthnCredential: Method.PASSKEY,
     TOTPDevice: Method.TOTP,
     SMSDevice: Method.SMS,
@@ -61,7 +61,7 @@ def enrolled_methods(user: User) -> list[EnrolledMethod]:
     found = []
     for model, method in METHOD_OF_MODEL.items():
         for device in model.objects.filter(user=user, confirmed=True).order_by("pk"):
-            if method == Method.RECOVERY and not device.token_set.exists():
+            if isinstance(device, RecoveryCodeDevice) and not device.token_set.exists():
                 continue  # every recovery code used: nothing left to offer
             found.append(EnrolledMethod(method=method, device=device))
     return sorted(found, key=lambda m: Method.ORDER.index(m.method))

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.app_settings import app_settings
 from accounts.audit import record_event
+from accounts.http import AuthenticatedHttpRequest
 from accounts.mail import language_for
 from accounts.models import AuditEvent, RecoveryCodeDevice, SMSDevice, User
 from accounts.sms import SMSDeliveryError, send_sms
@@ -143,7 +144,7 @@ def send_sms_code(*, device: SMSDevice, request: HttpRequest) -> None:
 
 
 def verify_phone(
-    *, device: SMSDevice, code: str, request: HttpRequest | None = None
+    *, device: SMSDevice, code: str, request: AuthenticatedHttpRequest | None = None
 ) -> VerifyResult:
     """Confirm a new number with its code; it then replaces any earlier number.
 
@@ -188,7 +189,9 @@ def verify_phone(
 # --- second-factor verification -------------------------------------------------------
 
 
-def verify_second_factor(*, request: HttpRequest, device: Device, token: str) -> VerifyResult:
+def verify_second_factor(
+    *, request: AuthenticatedHttpRequest, device: Device, token: str
+) -> VerifyResult:
     """Check a code of one of the user's devices; on success mark the session verified.
 
     Wrong codes are throttled by django-otp (growing delays); a success rotates the

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import RecoveryCodeDevice, SMSDevice
 from accounts.sms import SMSDeliveryError
 from accounts.two_factor import selectors, services
 from accounts.two_factor.forms import CodeForm, PhoneForm, RecoveryCodeForm
@@ -43,7 +45,7 @@ def _throttled(retry_in: int) -> str:
     }
 
 
-def _challenge_first(request: HttpRequest, come_back_to: str | None = None):
+def _challenge_first(request: AuthenticatedHttpRequest, come_back_to: str | None = None):
     """The challenge, when the user has a second factor the session has not verified."""
     if user_has_device(request.user) and not request.user.is_verified():
         next_url = resolve_url(come_back_to) if come_back_to else request.get_full_path()
@@ -61,7 +63,7 @@ def second_factor_required(come_back_to: str | None = None):
 
     def decorator(view):
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
+        def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs):
             return _challenge_first(request, come_back_to) or view(request, *args, **kwargs)
 
         return wrapper
@@ -73,7 +75,7 @@ def verified_session_required(view):
     """Managing second factors needs a session verified with one (or none enrolled yet)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs):
         if not request.user.has_verified_phone():
             return redirect(_with_next(reverse("two_factor:phone"), request))
         return _challenge_first(request) or view(request, *args, **kwargs)
@@ -84,7 +86,7 @@ def verified_session_required(view):
 # --- mobile phone ------------------------------------------------------------------------
 
 
-def _replacing_a_verified_number(request: HttpRequest) -> bool:
+def _replacing_a_verified_number(request: AuthenticatedHttpRequest) -> bool:
     return request.method == "POST" and request.user.has_verified_phone()
 
 
@@ -110,7 +112,7 @@ def _second_factor_before_replacing(view):
     password alone, anyone could move the second factor to their own phone."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs):
         if _replacing_a_verified_number(request) and not request.user.is_verified():
             return redirect(
                 f"{reverse('two_factor:challenge')}?"
@@ -124,7 +126,7 @@ def _second_factor_before_replacing(view):
 @never_cache
 @_second_factor_before_replacing
 @reauthentication_required(enabled=_replacing_a_verified_number)
-def phone(request: HttpRequest) -> HttpResponse:
+def phone(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add a mobile number (or replace it, after the password again) and send its code."""
     if request.method != "POST":
         return _phone_page(request)
@@ -147,7 +149,7 @@ def phone(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def phone_verify(request: HttpRequest) -> HttpResponse:
+def phone_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enter the code sent to the new number; it then counts as the user's phone."""
     pending = selectors.pending_phone(request.user)
     code_form = CodeForm(request.POST, label=_("Verification code"))
@@ -166,7 +168,7 @@ def phone_verify(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def phone_resend(request: HttpRequest) -> HttpResponse:
+def phone_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
     pending = selectors.pending_phone(request.user)
     if pending is not None:
         try:
@@ -181,7 +183,7 @@ def phone_resend(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def challenge(request: HttpRequest) -> HttpResponse:
+def challenge(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Second authentication: the strongest enrolled method by default, SMS otherwise."""
     if request.user.is_verified():
         return HttpResponseRedirect(safe_next_url(request))
@@ -201,7 +203,11 @@ def challenge(request: HttpRequest) -> HttpResponse:
         if method == Method.RECOVERY
         else CodeForm(request.POST or None, label=labels.get(method))
     )
-    if request.method == "POST" and request.POST.get("action") == "send" and method == Method.SMS:
+    if (
+        request.method == "POST"
+        and request.POST.get("action") == "send"
+        and isinstance(device, SMSDevice)
+    ):
         try:
             services.send_sms_code(device=device, request=request)
         except (SMSDeliveryError, services.SendNotAllowed) as exc:
@@ -215,7 +221,7 @@ def challenge(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(safe_next_url(request))
         form.add_error("code", _throttled(result.retry_in) if result.retry_in else WRONG_CODE)
     # After a refused code the code form stays, with its message, even if no code is live.
-    code_sent = method == Method.SMS and (
+    code_sent = isinstance(device, SMSDevice) and (
         bool(form.errors) or (bool(device.token_hash) and device.valid_until > timezone.now())
     )
     return render(
@@ -227,9 +233,13 @@ def challenge(request: HttpRequest) -> HttpResponse:
             "method": method,
             "method_label": Method.LABELS[method],
             "device": device,
-            "masked_number": selectors.mask_number(device.number) if method == Method.SMS else "",
+            "masked_number": (
+                selectors.mask_number(device.number) if isinstance(device, SMSDevice) else ""
+            ),
             "code_sent": code_sent,
-            "resend_wait": services.resend_wait_seconds(device) if method == Method.SMS else 0,
+            "resend_wait": (
+                services.resend_wait_seconds(device) if isinstance(device, SMSDevice) else 0
+            ),
             "form": form,
             "next": safe_next_url(request),
             "Method": Method,
@@ -242,7 +252,7 @@ def challenge(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @verified_session_required
-def methods(request: HttpRequest) -> HttpResponse:
+def methods(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The enrolled second factors, with the stronger ones recommended over SMS."""
     from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
 
@@ -256,7 +266,9 @@ def methods(request: HttpRequest) -> HttpResponse:
             "Method": Method,
             "recently_reauthenticated": did_recently_reauthenticate(request),
             "recovery_left": sum(
-                m.device.token_set.count() for m in enrolled if m.method == Method.RECOVERY
+                m.device.token_set.count()
+                for m in enrolled
+                if isinstance(m.device, RecoveryCodeDevice)
             ),
         },
     )
@@ -265,7 +277,7 @@ def methods(request: HttpRequest) -> HttpResponse:
 @never_cache
 @verified_session_required
 @reauthentication_required
-def totp_setup(request: HttpRequest) -> HttpResponse:
+def totp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, then prove it with one code."""
     key = request.session.get(TOTP_KEY_SESSION_KEY)
     if not key:
@@ -302,7 +314,7 @@ def _group(secret: str) -> str:
 @never_cache
 @verified_session_required
 @reauthentication_required(allow_get=True)
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Make new recovery codes (the old ones stop working); they are shown only once."""
     codes = None
     if request.method == "POST":
@@ -314,7 +326,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @require_POST
 @verified_session_required
 @reauthentication_required
-def remove_method(request: HttpRequest) -> HttpResponse:
+def remove_method(request: AuthenticatedHttpRequest) -> HttpResponse:
     target = (request.POST.get("method"), request.POST.get("device"))
     for enrolled in selectors.enrolled_methods(request.user):
         if (enrolled.method, str(enrolled.device.pk)) == target and enrolled.method != Method.SMS:

@@ -10,6 +10,7 @@ from django_otp_webauthn import exceptions, views
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.audit import record_event
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AuditEvent
 from accounts.two_factor import services
 from accounts.two_factor.selectors import Method
@@ -28,6 +29,8 @@ class BeginRegistrationView(views.BeginCredentialRegistrationView):
 
 
 class CompleteRegistrationView(views.CompleteCredentialRegistrationView):
+    request: AuthenticatedHttpRequest  # the package refuses to register for no one
+
     def check_can_register(self):
         if not did_recently_reauthenticate(self.request):
             raise ReauthenticationNeeded()

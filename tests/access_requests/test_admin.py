@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from access_requests.audit_actions import Action as RequestAction
 from access_requests.models import (
     AccessRequest,
     Membership,
@@ -127,7 +128,7 @@ def test_queue_filters_and_search(admin_client, institution, other_institution):
 
     assert listed(network=institution.network_id) == {mine, old}
     assert listed(q="zwicky") == {mine}
-    assert listed(q=other_institution.name) == {theirs}
+    assert listed(q=f'"{other_institution.name}"') == {theirs}
     assert listed(age="7") == {old}
     assert listed(status="approved") == {approved}
     assert listed(status="all") == {mine, theirs, old, approved}
@@ -216,7 +217,7 @@ def test_approve_one_request_asks_for_confirmation_then_grants_and_mails(
     membership = Membership.objects.get(user=req.user)
     assert membership.granted_by_request == req and membership.institution == institution
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.REQUEST_APPROVED, target_id=str(req.pk), actor=superuser
+        action=RequestAction.REQUEST_APPROVED, target_id=str(req.pk), actor=superuser
     ).exists()
     mail = OutboundEmail.objects.get(to=req.user.email)
     assert "approved" in mail.subject and institution.label in mail.body
@@ -240,7 +241,7 @@ def test_bulk_approve_reports_requests_someone_else_decided_first(admin_client, 
     # Each approved applicant is told, each approval audited; the skipped one neither.
     for req in pending:
         assert "approved" in OutboundEmail.objects.get(to=req.user.email).subject
-    approved = AuditEvent.objects.filter(action=AuditEvent.Action.REQUEST_APPROVED)
+    approved = AuditEvent.objects.filter(action=RequestAction.REQUEST_APPROVED)
     assert sorted(approved.values_list("target_id", flat=True)) == sorted(
         str(req.pk) for req in pending
     )
@@ -266,7 +267,7 @@ def test_reject_requires_a_reason_then_records_and_mails_it(admin_client, instit
         req.refresh_from_db()
         assert req.status == S.REJECTED and req.decision_reason == "Not an ERN member"
         assert "Not an ERN member" in OutboundEmail.objects.get(to=req.user.email).body
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.REQUEST_REJECTED).count() == 2
+    assert AuditEvent.objects.filter(action=RequestAction.REQUEST_REJECTED).count() == 2
     assert not Membership.objects.exists()
 
 
@@ -287,7 +288,7 @@ def test_approve_from_the_request_page(admin_client, institution):
     assert Membership.objects.get(user=req.user).granted_by_request == req
     assert "approved" in OutboundEmail.objects.get(to=req.user.email).subject
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.REQUEST_APPROVED, target_id=str(req.pk)
+        action=RequestAction.REQUEST_APPROVED, target_id=str(req.pk)
     ).exists()
 
 
@@ -329,7 +330,7 @@ def test_actions_on_another_networks_rows_alone_are_refused(
     theirs = AccessRequestFactory(institution=other_institution)
     membership = MembershipFactory(institution=other_institution)
     event = AuditEvent.objects.create(
-        action=AuditEvent.Action.REQUEST_SUBMITTED,
+        action=RequestAction.REQUEST_SUBMITTED,
         target_type=AccessRequest._meta.label_lower,
         target_id=str(theirs.pk),
     )
@@ -407,7 +408,32 @@ def test_revoke_membership_with_a_reason_tells_the_member(admin_client, institut
     assert membership.status == Membership.Status.REVOKED
     assert membership.end_reason == "Left the hospital"
     assert "Left the hospital" in OutboundEmail.objects.get(to=membership.user.email).body
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBERSHIP_REVOKED).exists()
+    assert AuditEvent.objects.filter(action=RequestAction.MEMBERSHIP_REVOKED).exists()
+
+
+def test_reinstate_a_revoked_membership_with_a_reason(admin_client, institution):
+    revoked = MembershipFactory(
+        institution=institution, status=Membership.Status.REVOKED, ended_at=timezone.now()
+    )
+    active = MembershipFactory(institution=institution)
+
+    asked = act(admin_client, MEMBERSHIPS, "reinstate_selected", [revoked, active])
+    assert "Reinstate memberships" in asked.content.decode()
+    done = act(
+        admin_client,
+        MEMBERSHIPS,
+        "reinstate_selected",
+        [revoked, active],
+        post="yes",
+        reason="Revoked in error",
+    )
+
+    revoked.refresh_from_db()
+    assert revoked.status == Membership.Status.ACTIVE
+    assert "1 membership reinstated." in messages_of(done)
+    assert any(f"#{active.pk}" in m for m in messages_of(done))
+    event = AuditEvent.objects.get(action=RequestAction.MEMBERSHIP_REINSTATED)
+    assert event.data["reason"] == "Revoked in error"
 
 
 def test_extend_guest_membership(admin_client):
@@ -424,7 +450,7 @@ def test_extend_guest_membership(admin_client):
     assert membership.expires_at == expires + timedelta(days=30)
     assert "1 membership extended." in messages_of(done)
     assert any(f"#{permanent.pk}" in m for m in messages_of(done))
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.MEMBERSHIP_EXTENDED).count() == 1
+    assert AuditEvent.objects.filter(action=RequestAction.MEMBERSHIP_EXTENDED).count() == 1
 
 
 def test_membership_filters_and_scope(client, institution, other_institution):
@@ -639,7 +665,7 @@ def test_two_admins_deciding_the_same_50_requests_at_once_leave_one_decision_eac
     for req in AccessRequest.objects.all():
         decisions = AuditEvent.objects.filter(
             target_id=str(req.pk),
-            action__in=[AuditEvent.Action.REQUEST_APPROVED, AuditEvent.Action.REQUEST_REJECTED],
+            action__in=[RequestAction.REQUEST_APPROVED, RequestAction.REQUEST_REJECTED],
         )
         assert decisions.count() == 1
         memberships = Membership.objects.filter(granted_by_request=req).count()

@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from access_requests import selectors, services
+from access_requests.audit_actions import Action as RequestAction
 from access_requests.models import AccessRequest, Membership, NetworkAdministrator
 from accounts.models import AuditEvent, OutboundEmail
 from tests.factories import (
@@ -80,7 +81,7 @@ def test_extend_membership_from_its_date_or_today_and_audits(time_machine):
     assert future.expires_at == now + timedelta(days=40)
     assert lapsed.expires_at == now + timedelta(days=30)
     assert lapsed.expiry_reminder_sent_at is None  # a new reminder before the new date
-    event = AuditEvent.objects.filter(action=AuditEvent.Action.MEMBERSHIP_EXTENDED).first()
+    event = AuditEvent.objects.filter(action=RequestAction.MEMBERSHIP_EXTENDED).first()
     assert event.actor == admin and "from" in event.data and "to" in event.data
 
 
@@ -118,7 +119,7 @@ def test_expire_memberships_past_their_date(time_machine):
     for other in (future, permanent):
         other.refresh_from_db()
         assert other.status == Membership.Status.ACTIVE
-    event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERSHIP_EXPIRED)
+    event = AuditEvent.objects.get(action=RequestAction.MEMBERSHIP_EXPIRED)
     assert event.target_id == str(past.pk) and event.actor is None
     assert "expired" in mails_to(past.user)[0].subject
 
@@ -210,7 +211,7 @@ def test_reminder_once_after_three_days_to_the_networks_administrators(time_mach
     assert req.reminder_sent_at == timezone.now() and not services.can_send_reminder(req)
     (reminder,) = mails_to(admin)
     assert f"#{req.pk}" in reminder.subject and req.user.email in reminder.body
-    event = AuditEvent.objects.get(action=AuditEvent.Action.REQUEST_REMINDED)
+    event = AuditEvent.objects.get(action=RequestAction.REQUEST_REMINDED)
     assert event.actor == req.user and event.target_id == str(req.pk)
     with pytest.raises(services.RequestError):
         services.send_reminder(access_request=req, user=req.user)
@@ -245,7 +246,7 @@ def test_approval_ends_a_guest_membership_past_its_date_and_grants_a_new_one(tim
     assert stale.status == Membership.Status.EXPIRED and stale.ended_at == stale.expires_at
     (granted,) = Membership.objects.active().filter(user=stale.user, profile=stale.profile)
     assert granted.granted_by_request == req and granted.expires_at > timezone.now()
-    event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBERSHIP_EXPIRED)
+    event = AuditEvent.objects.get(action=RequestAction.MEMBERSHIP_EXPIRED)
     assert event.target_id == str(stale.pk)
 
 

@@ -391,7 +391,7 @@ def test_step_4_with_a_refused_profile_goes_back_to_step_3_with_the_message(
 
 
 def test_guest_access_says_when_it_expires(client, user, germany, profiles, settings):
-    settings.CPMS_GUEST_ACCESS_DAYS = 45
+    settings.ACCESS_REQUESTS_GUEST_ACCESS_DAYS = 45
     guest = germany.children.get(code=Organisation.GUEST_CODE)
     response = client.get(
         reverse("access_requests:wizard-recap"),

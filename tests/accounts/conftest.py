@@ -10,7 +10,7 @@ from accounts.models import OutboundEmail
 @pytest.fixture(autouse=True)
 def _cheap_proof_of_work(settings):
     """Real challenges, signed and verified as in production, with fewer PBKDF2 rounds."""
-    settings.CPMS_ALTCHA_COST = 50
+    settings.ACCOUNTS_ALTCHA_COST = 50
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from access_requests.audit_actions import Action as RequestAction
 from accounts.models import AuditEvent, User
 from tests.factories import NetworkFactory, UserFactory, force_login_verified
 
@@ -88,7 +89,7 @@ def test_network_scopes_are_granted_and_withdrawn_audited(client, superuser):
         {"user": staff.pk, "network": network.pk},
     )
     scope = NetworkAdministrator.objects.get(user=staff, network=network)
-    granted = AuditEvent.objects.get(action=AuditEvent.Action.NETWORK_ADMIN_GRANTED)
+    granted = AuditEvent.objects.get(action=RequestAction.NETWORK_ADMIN_GRANTED)
     assert granted.actor == superuser and granted.data == {"network": network.code}
 
     client.post(
@@ -96,7 +97,7 @@ def test_network_scopes_are_granted_and_withdrawn_audited(client, superuser):
         {"post": "yes"},
     )
     assert not NetworkAdministrator.objects.exists()
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.NETWORK_ADMIN_REVOKED).exists()
+    assert AuditEvent.objects.filter(action=RequestAction.NETWORK_ADMIN_REVOKED).exists()
 
 
 def test_addresses_and_second_factors_have_no_admin_of_their_own():
@@ -156,3 +157,130 @@ def test_deleting_a_user_in_the_admin_is_the_audited_account_deletion(client, su
     assert {event.actor for event in deleted} == {superuser}
     about_anna = AuditEvent.objects.filter(target_id=str(anna.pk), target_type="accounts.user")
     assert set(about_anna.values_list("target_repr", flat=True)) == {""}
+
+
+def _logged_in(browser) -> bool:
+    return browser.get("/requests/").wsgi_request.user.is_authenticated
+
+
+@pytest.mark.parametrize("password", [None, "Kx9-ternary-Quokka-42"])
+def test_adding_a_user_in_the_admin_creates_the_account_as_sign_up_does(
+    client, superuser, password
+):
+    """The address row allauth needs, unverified; the privacy statement left for the person;
+    one audit event naming the administrator; the admin's own history as before."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    data = {"email": "Anna.Schmidt@UKE.example.de", "first_name": "Anna", "last_name": "Schmidt"}
+    if password is None:
+        data["usable_password"] = "false"
+    else:
+        data.update(usable_password="true", password1=password, password2=password)
+
+    response = client.post(reverse("admin:accounts_user_add"), data)
+
+    assert response.status_code == HTTPStatus.FOUND
+    person = User.objects.get(email__iexact="anna.schmidt@uke.example.de")
+    assert person.email == "anna.schmidt@uke.example.de"  # lowercased, as by sign-up
+    assert response["Location"] == reverse("admin:accounts_user_change", args=[person.pk])
+    assert person.has_usable_password() is (password is not None)
+    if password is not None:
+        assert person.check_password(password)
+    assert (person.privacy_version, person.privacy_acknowledged_at) == ("", None)
+    address = EmailAddress.objects.get(user=person)
+    assert (address.email, address.primary, address.verified) == (person.email, True, False)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCOUNT_CREATED_BY_ADMIN)
+    assert event.actor == superuser and event.target_id == str(person.pk)
+    assert event.data == {"email_language": "en", "usable_password": password is not None}
+    assert LogEntry.objects.filter(object_id=str(person.pk), action_flag=ADDITION).exists()
+
+
+def test_changing_names_and_language_in_the_admin_is_audited_as_a_profile_change(
+    client, superuser
+):
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    person = UserFactory(first_name="Anna", last_name="Schmidt", email_language="en")
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+
+    response = client.post(url, user_form(person, last_name="Schmidt-Weber", email_language="de"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    person.refresh_from_db()
+    assert (person.last_name, person.email_language) == ("Schmidt-Weber", "de")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PROFILE_CHANGED)
+    assert event.actor == superuser and event.target_id == str(person.pk)
+    assert event.data == {"fields": ["last_name", "email_language"]}
+    assert LogEntry.objects.filter(object_id=str(person.pk), action_flag=CHANGE).exists()
+
+
+def test_a_save_that_changes_nothing_writes_nothing(client, superuser):
+    """Neither the row (the form's instance is never saved as a whole) nor an event."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = UserFactory()
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+    before = AuditEvent.objects.count()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, user_form(person))
+
+    assert response.status_code == HTTPStatus.FOUND
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "accounts_user"')]
+    assert updates == []
+    assert AuditEvent.objects.count() == before
+
+
+def test_deactivating_a_user_in_the_admin_is_audited_and_ends_their_sessions(client, superuser):
+    from django.test import Client
+
+    person = UserFactory()
+    browser = Client()
+    browser.force_login(person)
+    assert _logged_in(browser)
+    epoch = person.session_epoch
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+
+    client.post(url, user_form(person, is_active=None))
+
+    person.refresh_from_db()
+    assert not person.is_active and person.session_epoch == epoch + 1
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCOUNT_DISABLED)
+    assert event.actor == superuser and event.target_id == str(person.pk)
+    assert event.data == {"reason": "administrator"}
+    # Ended, not merely refused while inactive: enabling the account does not revive them.
+    client.post(url, user_form(person))
+    assert not _logged_in(browser)
+
+
+def test_reactivating_a_user_in_the_admin_is_audited_and_restarts_the_inactivity_warning(
+    client, superuser
+):
+    """Disabled for inactivity, enabled again: the next daily run warns the person anew
+    instead of disabling the account again at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.services import disable_inactive_users
+
+    now = timezone.now()
+    person = UserFactory(
+        is_active=False,
+        last_login=now - timedelta(days=400),
+        inactivity_warned_at=now - timedelta(days=40),
+    )
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+
+    client.post(url, user_form(person))
+
+    person.refresh_from_db()
+    assert person.is_active and person.inactivity_warned_at is None
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCOUNT_ENABLED)
+    assert event.actor == superuser and event.target_id == str(person.pk)
+    assert event.data == {}
+    assert disable_inactive_users(now=now + timedelta(days=1)) == 0
+    client.post(url, user_form(person))  # enabled already: nothing more
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.ACCOUNT_ENABLED).count() == 1

@@ -117,7 +117,7 @@ def test_a_number_outside_the_allow_list_is_refused_with_a_message(client, user,
 
 
 def test_the_allow_list_is_configurable(client, user, settings):
-    settings.CPMS_PHONE_ALLOWED_REGIONS = ["CH"]
+    settings.ACCOUNTS_PHONE_ALLOWED_REGIONS = ["CH"]
 
     refused = client.post(PHONE_URL, {"number": "+4915112345678"})
     accepted = client.post(PHONE_URL, {"number": "+41 79 123 45 67"})

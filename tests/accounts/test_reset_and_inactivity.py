@@ -80,7 +80,7 @@ def test_logging_in_after_the_warning_cancels_it(time_machine):
 
 def test_inactivity_periods_are_configurable(settings, time_machine):
     time_machine.move_to(START, tick=False)
-    settings.CPMS_INACTIVITY_DISABLE_DAYS = 100
-    settings.CPMS_INACTIVITY_WARNING_DAYS = 10
+    settings.ACCOUNTS_INACTIVITY_DISABLE_DAYS = 100
+    settings.ACCOUNTS_INACTIVITY_WARNING_DAYS = 10
     UserFactory(last_login=START - timedelta(days=91))
     assert warn_inactive_users() == 1

@@ -1,6 +1,7 @@
 import pytest
 from django.db import DatabaseError, transaction
 
+from access_requests.audit_actions import Action as RequestAction
 from accounts import services
 from accounts.audit import record_event
 from accounts.models import AuditEvent, User
@@ -18,7 +19,7 @@ def history():
     member = UserFactory(email="anna.schmidt@uke.example.de", first_name="Anna")
     record_event(action=Action.SIGNUP, target=member)
     record_event(action=Action.LOGIN, actor=member, target=member)
-    record_event(action=Action.REQUEST_APPROVED, actor=admin, target=member)
+    record_event(action=RequestAction.REQUEST_APPROVED, actor=admin, target=member)
     unrelated = record_event(action=Action.LOGIN, actor=admin, target=admin)
     return admin, member, unrelated
 
@@ -99,8 +100,8 @@ def test_deletion_leaves_no_trace_of_the_person_in_events_or_mail(history):
     membership = MembershipFactory(
         user=member, institution=request.institution, granted_by_request=request
     )
-    record_event(action=Action.REQUEST_SUBMITTED, actor=member, target=request)
-    record_event(action=Action.MEMBERSHIP_REVOKED, actor=admin, target=membership)
+    record_event(action=RequestAction.REQUEST_SUBMITTED, actor=member, target=request)
+    record_event(action=RequestAction.MEMBERSHIP_REVOKED, actor=admin, target=membership)
     add_phone(user=member, number="+4915187654321")
     queue_mail_to_user(
         user=member, template_prefix="accounts/email/second_factor_reset", context={}

@@ -9,8 +9,8 @@ from accounts import sms
 @pytest.fixture
 def sms_file(settings, tmp_path):
     path = tmp_path / "outbox" / "sms.jsonl"
-    settings.CPMS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
-    settings.CPMS_SMS_FILE_PATH = str(path)
+    settings.ACCOUNTS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
+    settings.ACCOUNTS_SMS_FILE_PATH = str(path)
     return path
 
 
@@ -31,16 +31,16 @@ def test_reading_a_file_that_does_not_exist_finds_no_message(tmp_path):
 
 
 def test_without_a_path_the_backend_refuses_to_start(settings):
-    settings.CPMS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
-    settings.CPMS_SMS_FILE_PATH = ""
+    settings.ACCOUNTS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
+    settings.ACCOUNTS_SMS_FILE_PATH = ""
 
     with pytest.raises(ImproperlyConfigured):
         sms.send_sms("+4917012345678", "code")
 
 
 def test_a_file_that_cannot_be_written_is_a_delivery_error_a_user_can_read(settings, tmp_path):
-    settings.CPMS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
-    settings.CPMS_SMS_FILE_PATH = str(tmp_path)  # a directory: open() fails
+    settings.ACCOUNTS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
+    settings.ACCOUNTS_SMS_FILE_PATH = str(tmp_path)  # a directory: open() fails
 
     with pytest.raises(sms.SMSDeliveryError, match="could not send the SMS"):
         sms.send_sms("+4917012345678", "code")

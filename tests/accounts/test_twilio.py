@@ -60,12 +60,12 @@ def fake_twilio(settings):
     server.delay = 0.0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.CPMS_SMS_BACKEND = "accounts.sms.TwilioSMSBackend"
-    settings.CPMS_TWILIO_ACCOUNT_SID = ACCOUNT_SID
-    settings.CPMS_TWILIO_AUTH_TOKEN = "test-auth-token"
-    settings.CPMS_TWILIO_FROM_NUMBER = FROM_NUMBER
-    settings.CPMS_TWILIO_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.CPMS_SMS_TIMEOUT_SECONDS = 0.5
+    settings.ACCOUNTS_SMS_BACKEND = "accounts.sms.TwilioSMSBackend"
+    settings.ACCOUNTS_TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.ACCOUNTS_TWILIO_AUTH_TOKEN = "test-auth-token"
+    settings.ACCOUNTS_TWILIO_FROM_NUMBER = FROM_NUMBER
+    settings.ACCOUNTS_TWILIO_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.ACCOUNTS_SMS_TIMEOUT_SECONDS = 0.5
     yield server
     server.shutdown()
     server.server_close()
@@ -97,7 +97,7 @@ def test_a_server_error_gives_the_clear_message(fake_twilio):
 
 
 def test_a_timeout_gives_the_clear_message(fake_twilio):
-    fake_twilio.delay = 1.5  # longer than CPMS_SMS_TIMEOUT_SECONDS (0.5)
+    fake_twilio.delay = 1.5  # longer than ACCOUNTS_SMS_TIMEOUT_SECONDS (0.5)
 
     with pytest.raises(SMSDeliveryError) as excinfo:
         TwilioSMSBackend().send(SMSMessage(to="+4915112345678", body="Your code: 123456"))

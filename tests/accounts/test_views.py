@@ -8,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
+from access_requests.audit_actions import Action as RequestAction
 from accounts.audit import mask_email
 from accounts.models import AuditEvent, User
 from tests.factories import PASSWORD, AccessRequestFactory, MembershipFactory, UserFactory
@@ -81,7 +82,7 @@ def test_the_email_changes_only_once_the_new_address_is_verified(client, member,
 
 
 def test_a_new_privacy_statement_must_be_acknowledged_before_going_on(client, member, settings):
-    settings.CPMS_PRIVACY_STATEMENT_VERSION = "2026-06"
+    settings.ACCOUNTS_PRIVACY_STATEMENT_VERSION = "2026-06"
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == HTTPStatus.FOUND
     ack_url = reverse("accounts:privacy_acknowledge")
@@ -105,7 +106,7 @@ def test_a_new_privacy_statement_must_be_acknowledged_before_going_on(client, me
 
 
 def test_acknowledgement_ignores_an_external_next(client, member, settings):
-    settings.CPMS_PRIVACY_STATEMENT_VERSION = "2026-06"
+    settings.ACCOUNTS_PRIVACY_STATEMENT_VERSION = "2026-06"
     response = client.post(
         reverse("accounts:privacy_acknowledge"),
         {"acknowledge": "on", "next": "https://evil.example/"},
@@ -114,7 +115,7 @@ def test_acknowledgement_ignores_an_external_next(client, member, settings):
 
 
 def test_accounts_made_by_operators_are_not_asked(client, settings):
-    settings.CPMS_PRIVACY_STATEMENT_VERSION = "2026-06"
+    settings.ACCOUNTS_PRIVACY_STATEMENT_VERSION = "2026-06"
     client.force_login(UserFactory(privacy_version=""))
     assert client.get(reverse("accounts:profile")).status_code == HTTPStatus.OK
 
@@ -214,7 +215,8 @@ def test_a_failed_deletion_keeps_the_user_logged_in_with_a_message(client, membe
     def refuse(user):
         raise ProtectedError("protected", set())
 
-    monkeypatch.setattr("accounts.services._delete_with_owned_rows", refuse)
+    # A row that no app's deletion hook removes: the cascade refuses.
+    monkeypatch.setattr("accounts.services._account_deletion_hooks", [refuse])
     response = client.post(
         reverse("accounts:account_delete"), {"password": PASSWORD, "confirm": "on"}
     )
@@ -232,7 +234,7 @@ def test_an_administrators_data_export_holds_no_applicant(client, member):
     decided = AccessRequestFactory(
         user=applicant, decided_by=member, comment="Dr Zofia Nowak, rare livers"
     )
-    record_event(action=AuditEvent.Action.REQUEST_APPROVED, actor=member, target=decided)
+    record_event(action=RequestAction.REQUEST_APPROVED, actor=member, target=decided)
 
     response = client.post(reverse("accounts:data_export"))
 

@@ -43,6 +43,14 @@ def production_env(**extra: str) -> dict[str, str]:
     return env
 
 
+APP_SETTINGS_IMPORTS = (
+    "from django.conf import settings as s; "
+    "from accounts.app_settings import app_settings as accounts; "
+    "from access_requests.app_settings import app_settings as access; "
+    "from cpms_portal.app_settings import app_settings as portal"
+)
+
+
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -117,17 +125,45 @@ def test_an_empty_variable_gives_the_default_as_docker_compose_passes_them():
         "",
     )
     snippet = (
-        "from django.conf import settings as s; print(s.CPMS_SUPPORT_EMAIL, "
-        "s.CPMS_GUEST_ACCESS_DAYS, s.SESSION_IDLE_TIMEOUT, s.ALLAUTH_TRUSTED_PROXY_COUNT, "
+        f"{APP_SETTINGS_IMPORTS}; print(accounts.SUPPORT_EMAIL, "
+        "access.GUEST_ACCESS_DAYS, portal.SESSION_IDLE_TIMEOUT, s.ALLAUTH_TRUSTED_PROXY_COUNT, "
         "len(s.SECRET_KEY_FALLBACKS), s.ACCOUNT_RATE_LIMITS['login_failed'], "
-        "repr(s.CPMS_SETUP_VIDEO_URL))"
+        "repr(portal.SETUP_VIDEO_URL), hasattr(s, 'ACCOUNTS_SUPPORT_EMAIL'))"
     )
 
     result = run_manage("shell", "-c", snippet, env=production_env(**empty))
 
     assert result.returncode == 0, result.stderr
+    # The defaults are the apps' (app_settings.py): settings.py defines none of them.
     assert result.stdout.strip().splitlines()[-1] == (
-        "Sante-ERN-CPMS-itsupport@ec.europa.eu 90 1800 0 0 10/m/ip,5/5m/key,20/2h/key ''"
+        "Sante-ERN-CPMS-itsupport@ec.europa.eu 90 1800 0 0 10/m/ip,5/5m/key,20/2h/key '' False"
+    )
+
+
+def test_each_variable_that_is_set_reaches_its_apps_setting():
+    """The operators' variable names stay; each sets the Django setting of its app."""
+    variables = {
+        "SUPPORT_EMAIL": "help@cpms.example.eu",
+        "PHONE_ALLOWED_REGIONS": "BE,CH",
+        "GUEST_ACCESS_DAYS": "45",
+        "SESSION_IDLE_TIMEOUT": "600",
+        "SETUP_VIDEO_URL": "https://video.example.eu/set-up",
+        "TRUSTED_PROXY_COUNT": "1",
+        "TRUST_REQUEST_ID_HEADER": "false",
+    }
+    snippet = (
+        f"{APP_SETTINGS_IMPORTS}; print(s.ACCOUNTS_SUPPORT_EMAIL, accounts.SUPPORT_EMAIL, "
+        "accounts.PHONE_ALLOWED_REGIONS, s.ACCESS_REQUESTS_GUEST_ACCESS_DAYS, "
+        "access.GUEST_ACCESS_DAYS, s.PORTAL_SESSION_IDLE_TIMEOUT, portal.SESSION_IDLE_TIMEOUT, "
+        "portal.SETUP_VIDEO_URL, portal.TRUST_REQUEST_ID_HEADER, accounts.SITE_URL)"
+    )
+
+    result = run_manage("shell", "-c", snippet, env=production_env(**variables))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "help@cpms.example.eu help@cpms.example.eu ['BE', 'CH'] 45 45 600 600 "
+        "https://video.example.eu/set-up False https://cpms.example.eu"
     )
 
 
@@ -143,9 +179,20 @@ def test_every_response_carries_a_new_request_id(client):
     assert first != second
 
 
+def test_the_request_id_header_is_trusted_by_default_behind_a_trusted_proxy(settings):
+    from cpms_portal.app_settings import app_settings
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    assert app_settings.TRUST_REQUEST_ID_HEADER is False
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert app_settings.TRUST_REQUEST_ID_HEADER is True
+    settings.PORTAL_TRUST_REQUEST_ID_HEADER = False
+    assert app_settings.TRUST_REQUEST_ID_HEADER is False
+
+
 @pytest.mark.django_db
 def test_request_id_of_a_trusted_proxy_is_kept(client, settings):
-    settings.CPMS_TRUST_REQUEST_ID_HEADER = True
+    settings.PORTAL_TRUST_REQUEST_ID_HEADER = True
 
     response = client.get(reverse("home"), headers={"X-Request-ID": "lb-1234.abc"})
 
@@ -160,7 +207,7 @@ def test_request_id_of_a_trusted_proxy_is_kept(client, settings):
 def test_request_id_from_an_untrusted_client_or_malformed_is_replaced(
     client, settings, trusted, sent
 ):
-    settings.CPMS_TRUST_REQUEST_ID_HEADER = trusted
+    settings.PORTAL_TRUST_REQUEST_ID_HEADER = trusted
 
     response = client.get(reverse("home"), headers={"X-Request-ID": sent})
 
@@ -265,7 +312,7 @@ def test_benchmark_endpoints_are_off_by_default(client):
 
 @pytest.mark.django_db
 def test_query_count_header_counts_every_query_of_the_request(client, settings):
-    settings.MIDDLEWARE = ["cpms_portal.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]
+    settings.PORTAL_BENCH_ENDPOINTS = True  # before the client's first request builds its stack
     client.force_login(UserFactory())
 
     with CaptureQueriesContext(connection) as queries:

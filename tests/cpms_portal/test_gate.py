@@ -266,7 +266,7 @@ def test_the_session_ends_after_twelve_hours_even_when_active(client, clock):
 
 
 def test_the_timeouts_are_configurable(client, clock, settings):
-    settings.SESSION_IDLE_TIMEOUT = 5 * 60
+    settings.PORTAL_SESSION_IDLE_TIMEOUT = 5 * 60
     make_verified_member(client)
     client.get("/cpms/")
 

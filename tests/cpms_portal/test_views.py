@@ -58,10 +58,10 @@ def test_landing_ecp_link_opens_step_1_on_the_european_reference_networks_applic
 
 
 def test_landing_lists_the_set_up_video_only_where_the_ern_publishes_one(client, settings):
-    settings.CPMS_SETUP_VIDEO_URL = ""
+    settings.PORTAL_SETUP_VIDEO_URL = ""
     assert "Getting Set-Up" not in client.get(reverse("home")).content.decode()
 
-    settings.CPMS_SETUP_VIDEO_URL = "https://video.example.eu/cpms-set-up"
+    settings.PORTAL_SETUP_VIDEO_URL = "https://video.example.eu/cpms-set-up"
     body = client.get(reverse("home")).content.decode()
     assert (
         'Video: <a href="https://video.example.eu/cpms-set-up">'

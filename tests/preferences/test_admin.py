@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from access_requests.models import NetworkAdministrator
 from accounts.models import AuditEvent
+from preferences.audit_actions import Action as PreferencesAction
 from preferences.models import ThematicArea
 from tests.factories import (
     NetworkFactory,
@@ -25,7 +26,7 @@ def test_admin_retires_and_restores_areas_through_the_service(admin_client, area
     )
     assert response.status_code == HTTPStatus.FOUND
     assert ThematicArea.objects.current().count() == 1
-    events = AuditEvent.objects.filter(action=AuditEvent.Action.PREFERENCES_SAVED).order_by("pk")
+    events = AuditEvent.objects.filter(action=PreferencesAction.PREFERENCES_SAVED).order_by("pk")
     assert [e.data["area"] for e in events] == ["retired", "retired"]
 
     admin_client.post(CHANGELIST, {"action": "restore", "_selected_action": [areas[0].pk]})
@@ -45,7 +46,7 @@ def test_admin_adds_and_renames_an_area_with_an_audit_row(admin_client, network)
     )
     area.refresh_from_db()
     assert (area.name, area.position, area.network) == ("Wilson disease", 5, network)
-    events = AuditEvent.objects.filter(action=AuditEvent.Action.PREFERENCES_SAVED).order_by("pk")
+    events = AuditEvent.objects.filter(action=PreferencesAction.PREFERENCES_SAVED).order_by("pk")
     assert [e.data["area"] for e in events] == ["added", "changed"]
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import AuditEvent
 from preferences import selectors, services
+from preferences.audit_actions import Action as PreferencesAction
 from preferences.models import DirectoryListing, Expertise, ThematicArea
 from preferences.reference_data import THEMATIC_AREAS, load_thematic_areas
 from preferences.services import ExpertiseAnswer, PreferencesError
@@ -19,7 +20,7 @@ from tests.preferences.conftest import institution_in
 pytestmark = pytest.mark.django_db
 
 
-def audit(action=AuditEvent.Action.PREFERENCES_SAVED):
+def audit(action=PreferencesAction.PREFERENCES_SAVED):
     return list(AuditEvent.objects.filter(action=action).order_by("pk"))
 
 
@@ -38,7 +39,7 @@ def test_save_records_the_areas_and_the_time(member, network, areas, time_machin
 
 
 def test_none_with_an_area_is_refused_and_nothing_is_saved(member, network, areas):
-    with pytest.raises(PreferencesError, match="either “None” or thematic areas"):
+    with pytest.raises(PreferencesError, match="You ticked “None” and some thematic areas"):
         services.save_expertise(
             user=member,
             answers=[ExpertiseAnswer(network=network, areas=[areas[0]], is_none=True)],
@@ -48,7 +49,7 @@ def test_none_with_an_area_is_refused_and_nothing_is_saved(member, network, area
 
 
 def test_an_empty_answer_is_refused(member, network, areas):
-    with pytest.raises(PreferencesError, match="at least one thematic area"):
+    with pytest.raises(PreferencesError, match="Tick the thematic areas of your expertise"):
         services.save_expertise(user=member, answers=[ExpertiseAnswer(network=network)])
 
 

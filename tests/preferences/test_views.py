@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from preferences import selectors, services, views
+from preferences.audit_actions import Action as PreferencesAction
 from preferences.models import Expertise, ThematicArea
 from tests.factories import (
     ExpertiseFactory,
@@ -92,7 +93,7 @@ def test_saving_goes_to_the_page_asked_for(client, member, network, areas):
     assert response["Location"] == DIRECTORY
     expertise = Expertise.objects.get(user=member)
     assert set(expertise.areas.all()) == {areas[0], areas[2]}
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.PREFERENCES_SAVED).count() == 1
+    assert AuditEvent.objects.filter(action=PreferencesAction.PREFERENCES_SAVED).count() == 1
 
 
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", ""])
@@ -267,7 +268,7 @@ def test_only_members_can_change_their_listing(rf):
     request.user = UserFactory()
     response = views.directory_listing_update(request)
     assert response.status_code == HTTPStatus.FORBIDDEN
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PREFERENCES_SAVED).exists()
+    assert not AuditEvent.objects.filter(action=PreferencesAction.PREFERENCES_SAVED).exists()
 
 
 def test_first_cpms_login_lands_on_preferences_then_on_the_page_asked_for(

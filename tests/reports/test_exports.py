@@ -14,6 +14,7 @@ from django.urls import reverse
 from access_requests.models import Membership
 from accounts.models import AuditEvent
 from reports import exports, views
+from reports.audit_actions import Action as ReportsAction
 from tests.factories import MembershipFactory, UserFactory
 from tests.reports.conftest import enter_cpms
 
@@ -55,7 +56,7 @@ def read_xlsx(response) -> list[tuple]:
 
 
 def export_events():
-    return list(AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT))
+    return list(AuditEvent.objects.filter(action=ReportsAction.EXPORT))
 
 
 def test_coordinator_of_rare_liver_gets_its_members_and_no_one_else(client, known):

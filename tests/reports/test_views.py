@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from reports.audit_actions import Action as ReportsAction
 from tests.factories import ExpertiseFactory, MembershipFactory, SMSDeviceFactory
 from tests.reports.conftest import enter_cpms
 
@@ -100,7 +101,7 @@ def test_dispatcher_sees_the_kpis_but_no_export(client, known):
     assert export_url("csv") not in body
     assert client.get(export_url("csv")).status_code == HTTPStatus.FORBIDDEN
     assert client.get(export_url("xlsx")).status_code == HTTPStatus.FORBIDDEN
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+    assert not AuditEvent.objects.filter(action=ReportsAction.EXPORT).exists()
 
 
 def test_researcher_sees_suppressed_aggregates_and_no_identity(client, known):

@@ -22,15 +22,17 @@ selected. ``admin:app_list @label`` is the admin's page of one app. Every BOND o
 import functools
 
 import pytest
+from allauth.idp.oidc.models import Client
 from django.contrib import admin
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client as TestClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from access_requests.audit_actions import Action as RequestAction
 from access_requests.models import (
     AccessProfile,
     AccessRequest,
@@ -73,6 +75,7 @@ OBJECT_VARIANTS = {
     "access_requests.organisation": ("", "other"),
     "accounts.auditevent": ("", "other"),
     "accounts.smsdevice": ("",),
+    "allauth_idp_oidc.client": ("",),
     "accounts.user": ("",),
     "auth.group": ("",),
     "preferences.directorylisting": ("",),
@@ -121,6 +124,26 @@ MATRIX = {
     # The portal's login for visitors, 403 for non-staff, back to "next" for staff.
     "admin:login": "302 403 403 403 403 403 403 403 302 302",
     "cpms-home": "302 302 302 200 200 200 200 200 302 302",
+    "admin:allauth_idp_oidc_client_add": "302 302 302 302 302 302 302 302 403 200",
+    "admin:allauth_idp_oidc_client_change": "302 302 302 302 302 302 302 302 403 200",
+    "admin:allauth_idp_oidc_client_changelist": "302 302 302 302 302 302 302 302 403 200",
+    "admin:allauth_idp_oidc_client_changelist POST delete_selected": (
+        "302 302 302 302 302 302 302 302 403 200"
+    ),
+    "admin:allauth_idp_oidc_client_delete": "302 302 302 302 302 302 302 302 403 200",
+    "admin:allauth_idp_oidc_client_history": "302 302 302 302 302 302 302 302 403 200",
+    "admin:app_list @allauth_idp_oidc": "302 302 302 302 302 302 302 302 404 200",
+    # The OpenID provider: only superusers register clients; the endpoints of the
+    # relying parties answer as OAuth says (POST only, 401 without a bearer token).
+    "idp:oidc:authorization": "302 200 200 200 200 200 200 200 200 200",
+    "idp:oidc:configuration": "200 200 200 200 200 200 200 200 200 200",
+    "idp:oidc:device_code": "405 405 405 405 405 405 405 405 405 405",
+    "idp:oidc:jwks": "200 200 200 200 200 200 200 200 200 200",
+    "idp:oidc:logout": "302 200 200 200 200 200 200 200 200 200",
+    "idp:oidc:revoke": "405 405 405 405 405 405 405 405 405 405",
+    "idp:oidc:token": "405 405 405 405 405 405 405 405 405 405",
+    "idp:oidc:userinfo": "401 401 401 401 401 401 401 401 401 401",
+    "oidc_provider:consent-withdraw": "302 405 405 405 405 405 405 405 405 405",
     "healthz": "200 200 200 200 200 200 200 200 200 200",
     "home": "200 200 200 200 200 200 200 200 200 200",
     "otp_webauthn:credential-authentication-begin": "302 405 405 405 405 405 405 405 405 405",
@@ -194,6 +217,8 @@ ADMIN_MATRIX = {
     "admin:access_requests_membership_change @other": "302 200",
     "admin:access_requests_membership_change POST extend_selected": "200 200",
     "admin:access_requests_membership_change POST extend_selected @other": "302 200",
+    "admin:access_requests_membership_change POST reinstate_selected": "200 200",
+    "admin:access_requests_membership_change POST reinstate_selected @other": "302 200",
     "admin:access_requests_membership_change POST reset_second_factor_of_selected": "200 200",
     "admin:access_requests_membership_change POST reset_second_factor_of_selected @other": (
         "302 200"
@@ -209,6 +234,8 @@ ADMIN_MATRIX = {
     "admin:access_requests_membership_changelist POST export_members_xlsx @other": "302 200",
     "admin:access_requests_membership_changelist POST extend_selected": "200 200",
     "admin:access_requests_membership_changelist POST extend_selected @other": "302 200",
+    "admin:access_requests_membership_changelist POST reinstate_selected": "200 200",
+    "admin:access_requests_membership_changelist POST reinstate_selected @other": "302 200",
     "admin:access_requests_membership_changelist POST reset_second_factor_of_selected": "200 200",
     "admin:access_requests_membership_changelist POST reset_second_factor_of_selected @other": (
         "302 200"
@@ -474,7 +501,7 @@ def world(reference_data):
 
     def audit_event(access_request):
         return AuditEvent.objects.create(
-            action=AuditEvent.Action.REQUEST_SUBMITTED,
+            action=RequestAction.REQUEST_SUBMITTED,
             actor=access_request.user,
             target_type=AccessRequest._meta.label_lower,
             target_id=str(access_request.pk),
@@ -504,6 +531,7 @@ def world(reference_data):
         ("accounts.auditevent", "other"): audit_event(bond_request),
         ("accounts.smsdevice", ""): SMSDevice.objects.get(user=hp_member),
         ("accounts.user", ""): hp_member,
+        ("allauth_idp_oidc.client", ""): Client.objects.create(id="cpms-matrix", name="CPMS"),
         ("auth.group", ""): admin_group,
         ("preferences.directorylisting", ""): DirectoryListing.objects.create(user=hp_member),
         ("preferences.expertise", ""): Expertise.objects.get(user=hp_member),
@@ -525,6 +553,7 @@ def _url(name: str, world) -> str:
         "reports:export-csv": {"network_code": "RARE-LIVER"},
         "reports:export-xlsx": {"network_code": "RARE-LIVER"},
         "account_confirm_email": {"key": "not-a-real-key"},
+        "oidc_provider:consent-withdraw": {"client_id": "cpms-matrix"},
         "account_reset_password_from_key": {"uidb36": "zz", "key": "not-a-real-key"},
         "admin:view_on_site": {
             "content_type_id": ContentType.objects.get_for_model(AccessRequest).pk,
@@ -554,7 +583,7 @@ def request_for(key: str, world, pk=None) -> tuple[str, str, dict | None]:
 
 
 def _client_for(kind: str, world) -> Client:
-    client = Client()
+    client = TestClient()
     user = world["users"][kind]
     if user is not None:
         if kind in {"registered", "applicant"}:

@@ -96,12 +96,13 @@ def test_content_security_policy_has_no_unsafe_inline_scripts(client):
 def test_production_settings_secure_transport_and_cookies():
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; "
+        "from cpms_portal.app_settings import app_settings as portal; "
         "print(json.dumps({k: getattr(s, k) for k in ["
         "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_SSL_REDIRECT', "
         "'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SESSION_COOKIE_SAMESITE', "
         "'SESSION_COOKIE_NAME', 'CSRF_COOKIE_SECURE', 'CSRF_COOKIE_HTTPONLY', "
-        "'CSRF_COOKIE_NAME', 'DEBUG', 'X_FRAME_OPTIONS', 'SESSION_COOKIE_AGE', "
-        "'SESSION_IDLE_TIMEOUT']}))"
+        "'CSRF_COOKIE_NAME', 'DEBUG', 'X_FRAME_OPTIONS', 'SESSION_COOKIE_AGE'"
+        "]} | {'SESSION_IDLE_TIMEOUT': portal.SESSION_IDLE_TIMEOUT}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -264,17 +264,17 @@ SMS_FAILED = "We could not send the SMS, please try again."
 @pytest.fixture
 def twilio_stand_in(settings):
     """A local stand-in for the Twilio API (the login branch's), with the portal's real
-    SMS timeout (CPMS_SMS_TIMEOUT_SECONDS, default 5 s)."""
+    SMS timeout (ACCOUNTS_SMS_TIMEOUT_SECONDS, default 5 s)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTwilio)
     server.daemon_threads = True
     server.block_on_close = False
     server.seen, server.status, server.delay = [], HTTPStatus.CREATED, 0.0
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.CPMS_SMS_BACKEND = "accounts.sms.TwilioSMSBackend"
-    settings.CPMS_TWILIO_ACCOUNT_SID = ACCOUNT_SID
-    settings.CPMS_TWILIO_AUTH_TOKEN = "test-auth-token"
-    settings.CPMS_TWILIO_FROM_NUMBER = "+3225550100"
-    settings.CPMS_TWILIO_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.ACCOUNTS_SMS_BACKEND = "accounts.sms.TwilioSMSBackend"
+    settings.ACCOUNTS_TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.ACCOUNTS_TWILIO_AUTH_TOKEN = "test-auth-token"
+    settings.ACCOUNTS_TWILIO_FROM_NUMBER = "+3225550100"
+    settings.ACCOUNTS_TWILIO_API_BASE = f"http://127.0.0.1:{server.server_address[1]}"
     yield server
     server.shutdown()
     server.server_close()
@@ -297,7 +297,7 @@ def test_sms_provider_down_or_slow_gives_a_clear_message_and_a_retry(
     client.force_login(device.user)
     challenge = reverse("two_factor:challenge")
     if failure == "connection refused":
-        settings.CPMS_TWILIO_API_BASE = f"http://127.0.0.1:{_closed_port()}"
+        settings.ACCOUNTS_TWILIO_API_BASE = f"http://127.0.0.1:{_closed_port()}"
     elif failure == "server error":
         twilio_stand_in.status = HTTPStatus.INTERNAL_SERVER_ERROR
     else:
@@ -314,7 +314,7 @@ def test_sms_provider_down_or_slow_gives_a_clear_message_and_a_retry(
     assert device.token_hash == ""  # no code is live that nobody received
 
     # The provider is back: the user asks again at once, gets the code and gets in.
-    settings.CPMS_TWILIO_API_BASE = f"http://127.0.0.1:{twilio_stand_in.server_address[1]}"
+    settings.ACCOUNTS_TWILIO_API_BASE = f"http://127.0.0.1:{twilio_stand_in.server_address[1]}"
     twilio_stand_in.status, twilio_stand_in.delay = HTTPStatus.CREATED, 0.0
     twilio_stand_in.seen.clear()
     response = client.post(challenge, {"method": "sms", "action": "send"}, follow=True)

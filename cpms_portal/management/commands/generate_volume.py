@@ -19,7 +19,7 @@ import string
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import get_hasher
@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
+from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import (
     AccessProfile,
     AccessRequest,
@@ -36,7 +37,6 @@ from access_requests.models import (
     Organisation,
     RequestedProfile,
 )
-from access_requests.reference_data import CPMS_CODE
 from accounts.languages import EmailLanguage
 from accounts.models import SMSDevice, User
 from preferences.models import Expertise, ThematicArea
@@ -176,7 +176,7 @@ class _Table:
 
     def next_id(self) -> int:
         pk = self.model._meta.pk.attname
-        last = self.model.objects.using(self.using).aggregate(m=models.Max(pk))["m"]
+        last = self.model._default_manager.using(self.using).aggregate(m=models.Max(pk))["m"]
         return (last or 0) + 1
 
     def write(self, rows: Iterable[dict[str, Any]]) -> int:
@@ -195,7 +195,7 @@ class _Table:
 
     def _copy(self, rows: Iterable[dict[str, Any]]) -> None:
         quote = self.connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
+        columns = ", ".join(quote(cast(str, f.column)) for f in self.fields)  # concrete: set
         sql = f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN"
         with self.connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for values in self._values(rows):
@@ -207,10 +207,10 @@ class _Table:
         for values in self._values(rows):
             batch.append(self.model(**dict(zip(attnames, values, strict=True))))
             if len(batch) >= 5000:
-                self.model.objects.using(self.using).bulk_create(batch)
+                self.model._default_manager.using(self.using).bulk_create(batch)
                 batch = []
         if batch:
-            self.model.objects.using(self.using).bulk_create(batch)
+            self.model._default_manager.using(self.using).bulk_create(batch)
 
 
 class Command(BaseCommand):
@@ -292,7 +292,7 @@ class Command(BaseCommand):
 
 
 class _Generator:
-    MODELS = [
+    MODELS: list[type[models.Model]] = [
         Organisation,
         User,
         EmailAddress,
@@ -340,12 +340,18 @@ class _Generator:
     def _institutions(self, n: int) -> int:
         orgs = Organisation.objects.using(self.using)
         cpms_countries = list(
-            orgs.filter(kind=Organisation.Kind.COUNTRY, application__code=CPMS_CODE)
+            orgs.filter(
+                kind=Organisation.Kind.COUNTRY,
+                application__code=access_settings.CPMS_APPLICATION_CODE,
+            )
             .select_related("network")
             .order_by("network__code", "code")
         )
-        rare_liver = [c for c in cpms_countries if c.network.code == "RARE-LIVER"]
-        others = [c for c in cpms_countries if c.network.code != "RARE-LIVER"]
+        rare_liver: list[Organisation] = []
+        others: list[Organisation] = []
+        for country in cpms_countries:
+            assert country.network is not None  # a country always sits in its network
+            (rare_liver if country.network.code == "RARE-LIVER" else others).append(country)
         table = self.tables[Organisation]
         next_id = table.next_id()
         per_country: dict[int, int] = {}
@@ -386,7 +392,10 @@ class _Generator:
             people.append((first, last, f"{first}.{last}.{i}@{EMAIL_DOMAIN}".lower(), phone))
         networks = list(
             Organisation.objects.using(self.using)
-            .filter(kind=Organisation.Kind.NETWORK, application__code=CPMS_CODE)
+            .filter(
+                kind=Organisation.Kind.NETWORK,
+                application__code=access_settings.CPMS_APPLICATION_CODE,
+            )
             .order_by("code")
             .values_list("pk", flat=True)
         )
@@ -456,7 +465,10 @@ class _Generator:
     def _institution_pool(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         rows = (
             Organisation.objects.using(self.using)
-            .filter(kind=Organisation.Kind.INSTITUTION, application__code=CPMS_CODE)
+            .filter(
+                kind=Organisation.Kind.INSTITUTION,
+                application__code=access_settings.CPMS_APPLICATION_CODE,
+            )
             .order_by("pk")
             .values_list("pk", "network_id", "code")
         )
@@ -475,7 +487,7 @@ class _Generator:
         self.named, self.guests = self._institution_pool()
         profiles = dict(
             AccessProfile.objects.using(self.using)
-            .filter(application__code=CPMS_CODE)
+            .filter(application__code=access_settings.CPMS_APPLICATION_CODE)
             .values_list("code", "pk")
         )
         self.profile_ids = list(profiles.values())
@@ -596,7 +608,9 @@ class _Generator:
             areas_by_network.setdefault(network_id, []).append(area_id)
         first_id = self.tables[Expertise].next_id()
         first_link_id = self.tables[Expertise.areas.through].next_id()
-        answers, links, seen = [], [], set()
+        answers: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        seen: set[tuple[int, int]] = set()
         for user, network in getattr(self, "active_members", []):
             areas = areas_by_network.get(network)
             if not areas or (user, network) in seen:

@@ -9,12 +9,12 @@ honoured.
 """
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,8 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 # An empty variable is an unset one, so its default applies: docker-compose.yml hands
 # every optional setting over as ${NAME:-}, which is empty where .env leaves it out.
-env.ENVIRON = {name: value for name, value in os.environ.items() if value != ""}
+# (Env reads ENVIRON as a mapping; its annotation says os.environ's own type.)
+env.ENVIRON = {name: value for name, value in os.environ.items() if value != ""}  # type: ignore[assignment]
 
 PRODUCTION = env.bool("PRODUCTION", default=False)
 DEBUG = env.bool("DEBUG", default=False)
@@ -64,13 +65,19 @@ INSTALLED_APPS = [
     "access_requests",
     "preferences",
     "reports",
+    "allauth.idp.oidc",
+    "oidc_provider",
     "cpms_portal",
 ]
 
 MIDDLEWARE = [
     "cpms_portal.middleware.RequestLogMiddleware",
+    # Benchmarks only: it takes itself out of the stack unless PORTAL_BENCH_ENDPOINTS.
+    "cpms_portal.middleware.QueryCountMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # form-action of the pages extended to the registered clients' redirect URIs.
+    "oidc_provider.middleware.ClientFormActionMiddleware",
     "cpms_portal.security_middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,12 +96,6 @@ MIDDLEWARE = [
     "accounts.middleware.PrivacyAcknowledgementMiddleware",
     "cpms_portal.gate.CPMSGateMiddleware",
 ]
-
-# Benchmarks only (bench/run): a floor view at /bench/floor and an X-SQL-Queries
-# header on every response. Never in a real deployment.
-BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
-if BENCH_ENDPOINTS:
-    MIDDLEWARE.insert(1, "cpms_portal.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "cpms_portal.urls"
 WSGI_APPLICATION = "cpms_portal.wsgi.application"
@@ -165,8 +166,8 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends." + env.str(
     "SESSION_STORE", default="cache" if REDIS_URL else "cached_db"
 )
+# At most this long from the login; the idle timeout is PORTAL_SESSION_IDLE_TIMEOUT below.
 SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE", default=12 * 60 * 60)
-SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -248,6 +249,16 @@ ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # without it every user behind the proxy would share the proxy's address and its limits.
 ALLAUTH_TRUSTED_PROXY_COUNT = ACCOUNT_TRUSTED_PROXY_COUNT
 
+# The OpenID Connect provider of the portal's applications (oidc_provider, built on
+# django-allauth's allauth.idp.oidc; its settings keep allauth's IDP_OIDC_ prefix).
+IDP_OIDC_ADAPTER = "oidc_provider.adapter.PortalOIDCAdapter"
+IDP_OIDC_RATE_LIMITS = {"token": env.str("OIDC_TOKEN_RATE_LIMITS", default="120/m/ip")}
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("OIDC_ACCESS_TOKEN_SECONDS", default=3600)
+IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env.int("OIDC_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600)
+# Signing keys: a JSON list of {"pem", "issued_at", "expires_at"} (allauth's format, for
+# rotation), else keys generated into the database on first use (oidc_provider.keys).
+IDP_OIDC_PRIVATE_KEYS = env.json("OIDC_PRIVATE_KEYS", default=[])
+
 # django-otp
 OTP_TOTP_ISSUER = "ERN CPMS"
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -327,20 +338,6 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ERN CPMS <no-reply@cpms.example.eu>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# The SMS backend is chosen like Django's e-mail backend (see accounts/sms/).
-CPMS_SMS_BACKEND = env.str("SMS_BACKEND", default="accounts.sms.ConsoleSMSBackend")
-CPMS_TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
-CPMS_TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
-CPMS_TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
-CPMS_TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
-CPMS_SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="Sante-ERN-CPMS-itsupport@ec.europa.eu")
-# The guide's "Video: Getting Set-Up and Logged In to CPMS", where the ERN publishes one;
-# the landing page lists it only when set (no placeholder link).
-CPMS_SETUP_VIDEO_URL = env.str("SETUP_VIDEO_URL", default="")
-CPMS_PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=[])
-CPMS_GUEST_ACCESS_DAYS = env.int("GUEST_ACCESS_DAYS", default=90)
-CPMS_SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
-
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 PHONENUMBER_DB_FORMAT = "E164"
 
@@ -350,7 +347,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
@@ -377,10 +374,6 @@ if PRODUCTION:
 # One line per request (logger cpms.request) and per audit event (cpms.audit),
 # each with the request id; JSON in production, readable lines in development.
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
-# X-Request-ID from the client is honoured only behind a trusted proxy that sets it.
-CPMS_TRUST_REQUEST_ID_HEADER = env.bool(
-    "TRUST_REQUEST_ID_HEADER", default=ACCOUNT_TRUSTED_PROXY_COUNT > 0
-)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -400,4 +393,31 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-ADMIN_SITE_HEADER = _("ERN CPMS onboarding — administration")
+# --- The apps' own settings ------------------------------------------------------
+
+# Each app reads its settings, typed and each with its one default, in its
+# app_settings.py under its own prefix (ACCOUNTS_, ACCESS_REQUESTS_, PREFERENCES_,
+# REPORTS_, PORTAL_). An environment variable sets the app's setting only when it is
+# set, so no default is written here a second time.
+_APP_SETTINGS_FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
+    # The SMS backend is chosen like Django's e-mail backend (see accounts/sms/).
+    "SMS_BACKEND": ("ACCOUNTS_SMS_BACKEND", env.str),
+    "TWILIO_ACCOUNT_SID": ("ACCOUNTS_TWILIO_ACCOUNT_SID", env.str),
+    "TWILIO_AUTH_TOKEN": ("ACCOUNTS_TWILIO_AUTH_TOKEN", env.str),
+    "TWILIO_FROM_NUMBER": ("ACCOUNTS_TWILIO_FROM_NUMBER", env.str),
+    "TWILIO_API_BASE": ("ACCOUNTS_TWILIO_API_BASE", env.str),
+    "PHONE_ALLOWED_REGIONS": ("ACCOUNTS_PHONE_ALLOWED_REGIONS", env.list),
+    "SUPPORT_EMAIL": ("ACCOUNTS_SUPPORT_EMAIL", env.str),
+    "SITE_URL": ("ACCOUNTS_SITE_URL", env.str),
+    "GUEST_ACCESS_DAYS": ("ACCESS_REQUESTS_GUEST_ACCESS_DAYS", env.int),
+    "SETUP_VIDEO_URL": ("PORTAL_SETUP_VIDEO_URL", env.str),
+    "SESSION_IDLE_TIMEOUT": ("PORTAL_SESSION_IDLE_TIMEOUT", env.int),
+    # X-Request-ID from the client is honoured only behind a trusted proxy that sets it.
+    "TRUST_REQUEST_ID_HEADER": ("PORTAL_TRUST_REQUEST_ID_HEADER", env.bool),
+    # Benchmarks only (bench/run): /bench/floor and an X-SQL-Queries header on every
+    # response. Never in a real deployment.
+    "BENCH_ENDPOINTS": ("PORTAL_BENCH_ENDPOINTS", env.bool),
+}
+for _variable, (_setting, _read) in _APP_SETTINGS_FROM_ENVIRONMENT.items():
+    if _variable in env:
+        globals()[_setting] = _read(_variable)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -7,8 +6,10 @@ from django.views.i18n import set_language
 
 from cpms_portal import views
 from cpms_portal.admin_access import secure_admin_site
+from cpms_portal.app_settings import app_settings
+from oidc_provider import urls as oidc_urls
 
-admin.site.site_header = settings.ADMIN_SITE_HEADER
+admin.site.site_header = app_settings.ADMIN_SITE_HEADER
 admin.site.site_title = _("ERN CPMS administration")
 admin.site.index_title = _("Onboarding administration")
 secure_admin_site(admin.site)
@@ -28,7 +29,10 @@ urlpatterns = [
     # The language switcher must work before login too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    # The OpenID provider of the applications: discovery, JWKS, authorize, token, userinfo.
+    path("", include(oidc_urls.idp_urlpatterns)),
+    path("", include("oidc_provider.urls")),
 ]
 
-if settings.BENCH_ENDPOINTS:
+if app_settings.BENCH_ENDPOINTS:
     urlpatterns.append(path("bench/floor", views.bench_floor, name="bench-floor"))

@@ -24,8 +24,8 @@ MAILERS = {
         "OPTIONS": {"file_path": os.environ["E2E_MAIL_DIR"]},
     }
 }
-CPMS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
-CPMS_SMS_FILE_PATH = os.environ["E2E_SMS_FILE"]
+ACCOUNTS_SMS_BACKEND = "accounts.sms.FileSMSBackend"
+ACCOUNTS_SMS_FILE_PATH = os.environ["E2E_SMS_FILE"]
 
 if not REDIS_URL:
     CACHES = {
@@ -42,4 +42,4 @@ PASSWORD_HASHERS = [*PASSWORD_HASHERS, "django.contrib.auth.hashers.MD5PasswordH
 # A person waits a minute before asking for another SMS; the journey sends one to
 # verify the phone and the next to log in within seconds. The wait itself is
 # tested in tests/accounts.
-CPMS_SMS_RESEND_COOLDOWN_SECONDS = 1
+ACCOUNTS_SMS_RESEND_COOLDOWN_SECONDS = 1

@@ -93,7 +93,11 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile_detail.html",
-        {"form": form, "sections": profile_sections.sections_for(request)},
+        {
+            "form": form,
+            "sections": profile_sections.sections_for(request),
+            "layout": profile_sections.profile_layout(),
+        },
     )
 
 

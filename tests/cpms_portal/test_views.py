@@ -48,7 +48,7 @@ def test_landing_ecp_link_opens_step_1_on_the_european_reference_networks_applic
     ecp = Application.objects.get(name="European Reference Networks")
     body = html.unescape(client.get(reverse("home")).content.decode())
     ecp_url = f"{reverse('access_requests:wizard-application')}?application={ecp.pk}"
-    assert f'href="{ecp_url}">click here</a>' in body
+    assert f'href="{ecp_url}">click here<span class="visually-hidden">' in body
     response = client.get(ecp_url)
     assert response.status_code == HTTPStatus.OK
     body = html.unescape(response.content.decode())

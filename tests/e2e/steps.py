@@ -56,9 +56,11 @@ class Texts:
         return re.sub(r"<[^>]+>", "", text)
 
     def link(self, message: str) -> str:
-        """The text of the link in a message such as 'To create an account,
-        <a href="%(signup_url)s">click here</a>.'"""
-        return re.search(r"<a\b[^>]*>(.*?)</a>", self._translated(message, None, 1)).group(1)
+        """The name of the link in a message such as 'To create an account,
+        <a href="%(signup_url)s">click here<span class="visually-hidden"> to create an
+        account</span></a>.': its text, a visually hidden part included."""
+        text = re.search(r"<a\b[^>]*>(.*?)</a>", self._translated(message, None, 1)).group(1)
+        return re.sub(r"<[^>]+>", "", text)
 
 
 def sign_up(
@@ -77,7 +79,8 @@ def sign_up(
     check(page, "01-landing")
     signup_link = t.link(
         "To access the CPMS, you need to have an account. To create an account, "
-        '<a href="%(signup_url)s">click here</a>.'
+        '<a href="%(signup_url)s">click here<span class="visually-hidden"> to create an '
+        "account</span></a>."
     )
     page.get_by_role("link", name=signup_link).first.click()
 
@@ -87,7 +90,7 @@ def sign_up(
     page.get_by_label(t("E-mail"), exact=True).fill(email)
     page.get_by_label(t("Confirm e-mail")).fill(email)
     page.get_by_label(t("E-mail language")).select_option(label=email_language)
-    # A person ticks the box by its label (ALTCHA draws its tick over the input).
+    # A person ticks the box by its label (or in its middle: tests/e2e/test_robot_check.py).
     page.get_by_text(t("I'm not a robot")).click()
     expect(page.get_by_text(t("Verified"), exact=True)).to_be_visible()
     privacy = t(

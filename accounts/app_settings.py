@@ -138,5 +138,15 @@ class AppSettings:
         """Signs the challenges; derived from SECRET_KEY unless set."""
         return self._setting("ALTCHA_HMAC_KEY", "")
 
+    @property
+    def TOTP_ENCRYPTION_KEYS(self) -> list[str]:
+        """Fernet keys of the authenticator apps' secrets (``accounts.two_factor.encryption``):
+        the first encrypts, every one decrypts. Empty: keys derived from SECRET_KEY and its
+        fallbacks, outside production only (production refuses to run without them)."""
+        keys = self._setting("TOTP_ENCRYPTION_KEYS", [])
+        if isinstance(keys, str):
+            keys = keys.split(",")
+        return [key.strip() for key in keys if key.strip()]
+
 
 app_settings = AppSettings()

@@ -96,6 +96,7 @@ class Action(models.TextChoices):
     MFA_ENROLLED = "mfa_enrolled", _("Second factor enrolled")
     MFA_REMOVED = "mfa_removed", _("Second factor removed")
     MFA_RESET = "mfa_reset", _("Second factor reset by an administrator")
+    TOTP_KEYS_ROTATED = "totp_keys_rotated", _("Authenticator-app secrets re-encrypted")
     STAFF_STATUS_CHANGED = "staff_status_changed", _("Administrator rights changed")
     PRIVACY_ACKNOWLEDGED = "privacy_ack", _("Privacy statement acknowledged")
     DATA_EXPORTED = "data_exported", _("Personal data downloaded")

@@ -1,4 +1,5 @@
-"""Deploy checks (``manage.py check --deploy``): development defaults never reach production."""
+"""Deploy checks (``manage.py check --deploy``): development defaults never reach production.
+The TOTP encryption keys are checked at every start."""
 
 from urllib.parse import urlsplit
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 
 from accounts.app_settings import app_settings
+from accounts.two_factor.encryption import is_fernet_key
 
 DEVELOPMENT_SMS_BACKENDS = {"accounts.sms.ConsoleSMSBackend", "accounts.sms.LocmemSMSBackend"}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -47,3 +49,34 @@ def check_production_settings(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+MAKE_A_FERNET_KEY = (
+    'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+)
+
+
+@register(Tags.security)
+def check_totp_encryption_keys(app_configs, **kwargs) -> list[Error]:
+    """At every start, not only with --deploy (``migrate`` runs it too): production needs
+    its own keys, like SECRET_KEY, and a malformed key would break every authenticator app."""
+    keys = app_settings.TOTP_ENCRYPTION_KEYS
+    if not keys and getattr(settings, "PRODUCTION", False):
+        return [
+            Error(
+                "TOTP_ENCRYPTION_KEYS is not set: in production the authenticator apps' "
+                "secrets are not encrypted with keys derived from SECRET_KEY.",
+                hint=f"Set TOTP_ENCRYPTION_KEYS to a Fernet key, made with {MAKE_A_FERNET_KEY}",
+                id="accounts.E004",
+            )
+        ]
+    return [
+        Error(
+            f"Key {position} of TOTP_ENCRYPTION_KEYS is not a Fernet key (32 bytes in "
+            "URL-safe base64).",
+            hint=f"Make one with {MAKE_A_FERNET_KEY}",
+            id="accounts.E005",
+        )
+        for position, key in enumerate(keys, start=1)
+        if not is_fernet_key(key)
+    ]

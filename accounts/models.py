@@ -1,17 +1,18 @@
-"""Identity: the user, the SMS and recovery-code second factors, the append-only audit
-trail."""
+"""Identity: the user, the SMS, recovery-code and authenticator-app second factors, the
+append-only audit trail."""
 
 import hashlib
 import hmac
 import secrets
 from base64 import b32encode
+from binascii import unhexlify
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
@@ -19,12 +20,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import CooldownMixin, Device, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.app_settings import app_settings
 from accounts.audit_actions import Action as AccountsAction
 from accounts.audit_actions import action_choices
 from accounts.languages import EmailLanguage
+from accounts.two_factor import encryption
 
 
 class UserManager(BaseUserManager["User"]):
@@ -291,6 +294,74 @@ class RecoveryCodeDevice(StaticDevice):
         # The count of deleted rows: a code used meanwhile (0 rows) is refused.
         ok = match is not None and match.delete()[0] == 1
         return settle_attempt(self, ok)
+
+
+# What django-otp's ``key`` column holds once the secret is encrypted: not hex, so that
+# django-otp's own TOTPDevice, handed such a row, fails instead of checking codes.
+TOTP_KEY_ENCRYPTED = "encrypted"
+
+
+class EncryptedTOTPDevice(TOTPDevice):
+    """django-otp's TOTP device (an authenticator app) with its secret encrypted at rest.
+
+    django-otp owns the model and its migrations, so ``key`` stays its varchar(80) of hex;
+    a Fernet token of the 20-byte secret is 120 characters, too long for it. The token
+    goes in ``EncryptedTOTPKey`` (one row per device, deleted with it) and ``key`` holds
+    ``TOTP_KEY_ENCRYPTED``. A proxy, so the rest is django-otp's: the rows (the audit trail
+    and the data download name them ``otp_totp.totpdevice``), ``verify_token`` with its
+    tolerance, drift, ``last_t`` and throttling, ``config_url``. Only ``bin_key``, which
+    both read, decrypts; ``save`` (django-otp's verification saves too) encrypts a secret
+    still in clear (a new device, a row made by ``TOTPDevice`` itself) and writes the
+    token in the same transaction.
+
+    Authenticator apps must be made and checked through this class. As for
+    ``RecoveryCodeDevice``, django-otp's lists (``devices_for_user``, ``device_classes``)
+    skip proxies and give the same rows as ``TOTPDevice``: right for listing and removing;
+    checking a code there raises (``key`` is not hex). A session verified with it keeps
+    ``accounts.encryptedtotpdevice/<id>``; one from before keeps
+    ``otp_totp.totpdevice/<id>``, the same row, which OTPMiddleware still accepts.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("Authenticator app")
+        verbose_name_plural = _("Authenticator apps")
+
+    @property
+    def is_encrypted(self) -> bool:
+        return self.key == TOTP_KEY_ENCRYPTED
+
+    @property
+    def bin_key(self) -> bytes:
+        if not self.is_encrypted:  # not saved yet (the set-up page), or a row in clear
+            return unhexlify(self.key.encode())
+        return encryption.decrypt(self.encrypted_key.ciphertext)
+
+    def save(self, **kwargs) -> None:
+        if self.is_encrypted:
+            super().save(**kwargs)
+            return
+        ciphertext = encryption.encrypt(self.bin_key)
+        self.key = TOTP_KEY_ENCRYPTED
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "key"}
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(**kwargs)
+            self.encrypted_key, _created = EncryptedTOTPKey.objects.update_or_create(
+                device_id=self.pk, defaults={"ciphertext": ciphertext}
+            )
+
+
+class EncryptedTOTPKey(models.Model):
+    """The Fernet token of an authenticator app's secret (see ``EncryptedTOTPDevice``)."""
+
+    device = models.OneToOneField(
+        TOTPDevice, on_delete=models.CASCADE, primary_key=True, related_name="encrypted_key"
+    )
+    ciphertext = models.TextField(editable=False)
+
+    def __str__(self) -> str:
+        return f"encrypted key of TOTP device {self.pk}"
 
 
 class AuditEvent(models.Model):

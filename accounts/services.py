@@ -343,7 +343,9 @@ def reset_second_factor(*, user: User, actor: User, request: HttpRequest | None 
         locked = User.objects.select_for_update().get(pk=user.pk)
         removed: dict[str, int] = {}
         for device_class in device_classes():
-            count, _by_model = device_class.objects.filter(user=locked).delete()
+            # The devices alone, not the rows deleted with them (codes, encrypted keys).
+            _total, by_model = device_class.objects.filter(user=locked).delete()
+            count = by_model.get(device_class._meta.label, 0)
             if count:
                 removed[device_class._meta.label_lower] = count
         # A lost phone may be in someone else's hands: sessions verified with it end too.

@@ -4,10 +4,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts.models import RecoveryCodeDevice, SMSDevice, User
+from accounts.models import EncryptedTOTPDevice, RecoveryCodeDevice, SMSDevice, User
 
 
 class Method:
@@ -27,10 +26,11 @@ class Method:
     }
 
 
-# Recovery codes through the proxy that stores them hashed (not django-otp's StaticDevice).
+# Recovery codes and authenticator apps through the proxies that store their secrets
+# hashed and encrypted (not django-otp's StaticDevice and TOTPDevice).
 METHOD_OF_MODEL: dict[type[Device], str] = {
     WebAuthnCredential: Method.PASSKEY,
-    TOTPDevice: Method.TOTP,
+    EncryptedTOTPDevice: Method.TOTP,
     SMSDevice: Method.SMS,
     RecoveryCodeDevice: Method.RECOVERY,
 }

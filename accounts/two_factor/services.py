@@ -14,14 +14,22 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.app_settings import app_settings
 from accounts.audit import record_event
 from accounts.http import AuthenticatedHttpRequest
 from accounts.mail import language_for
-from accounts.models import AuditEvent, RecoveryCodeDevice, SMSDevice, User
+from accounts.models import (
+    TOTP_KEY_ENCRYPTED,
+    AuditEvent,
+    EncryptedTOTPDevice,
+    EncryptedTOTPKey,
+    RecoveryCodeDevice,
+    SMSDevice,
+    User,
+)
 from accounts.sms import SMSDeliveryError, send_sms
+from accounts.two_factor import encryption
 from accounts.two_factor.selectors import METHOD_OF_MODEL, Method, mask_number
 
 RECOVERY_CODE_COUNT = 10
@@ -262,13 +270,14 @@ def check_totp_code(*, key: str, code: str) -> int | None:
 
 def enrol_totp(
     *, user: User, key: str, code: str, request: HttpRequest | None = None
-) -> TOTPDevice | None:
-    """Save an authenticator app once the user proves it shows the right codes."""
+) -> EncryptedTOTPDevice | None:
+    """Save an authenticator app, its secret encrypted, once the user proves it shows the
+    right codes."""
     step = check_totp_code(key=key, code=code)
     if step is None:
         return None
     with transaction.atomic():
-        device = TOTPDevice.objects.create(
+        device = EncryptedTOTPDevice.objects.create(
             user=user, name=str(_("Authenticator app")), key=key, confirmed=True, last_t=step
         )
         record_event(
@@ -279,6 +288,38 @@ def enrol_totp(
             request=request,
         )
     return device
+
+
+class TOTPKeyNotOpened(Exception):
+    """A stored secret that none of the configured keys decrypts."""
+
+
+def rotate_totp_keys() -> int:
+    """Re-encrypt every authenticator app's secret with the first of the configured keys
+    (``MultiFernet.rotate``), and encrypt any still in clear; afterwards the other keys
+    can be removed. One transaction: a secret no key opens changes nothing. Audited;
+    returns how many secrets were re-encrypted."""
+    with transaction.atomic():
+        stored = list(EncryptedTOTPKey.objects.select_for_update().order_by("pk"))
+        for row in stored:
+            try:
+                row.ciphertext = encryption.rotate(row.ciphertext)
+            except encryption.InvalidToken:
+                raise TOTPKeyNotOpened(
+                    f"The secret of TOTP device {row.pk} opens with none of the keys: put "
+                    "back in TOTP_ENCRYPTION_KEYS the key it was encrypted with."
+                ) from None
+        EncryptedTOTPKey.objects.bulk_update(stored, ["ciphertext"], batch_size=1000)
+        plain = EncryptedTOTPDevice.objects.select_for_update().exclude(key=TOTP_KEY_ENCRYPTED)
+        in_clear = 0
+        for device in plain:
+            device.save(update_fields=["key"])
+            in_clear += 1
+        record_event(
+            action=AuditEvent.Action.TOTP_KEYS_ROTATED,
+            data={"re_encrypted": len(stored), "encrypted_from_clear": in_clear},
+        )
+    return len(stored) + in_clear
 
 
 # --- recovery codes --------------------------------------------------------------------

@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import RecoveryCodeDevice, SMSDevice
+from accounts.models import EncryptedTOTPDevice, RecoveryCodeDevice, SMSDevice
 from accounts.sms import SMSDeliveryError
 from accounts.two_factor import selectors, services
 from accounts.two_factor.forms import CodeForm, PhoneForm, RecoveryCodeForm
@@ -292,7 +291,8 @@ def totp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, _("Your authenticator app is set up."))
             return redirect("two_factor:methods")
         form.add_error("code", WRONG_CODE)
-    unsaved = TOTPDevice(user=request.user, name=_("Authenticator app"), key=key)
+    # Never saved: it only makes the otpauth:// URL of the key (held in clear until then).
+    unsaved = EncryptedTOTPDevice(user=request.user, name=_("Authenticator app"), key=key)
     qr_svg = segno.make(unsaved.config_url, error="m").svg_inline(
         scale=4, title=_("QR code for your authenticator app"), omitsize=False
     )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent, RecoveryCodeDevice
+from accounts.models import AuditEvent, EncryptedTOTPDevice, RecoveryCodeDevice
 from accounts.selectors import personal_data
 from accounts.two_factor.views import TOTP_KEY_SESSION_KEY
 from tests.accounts.two_factor_support import pass_sms_challenge, reauthenticate
@@ -94,8 +94,9 @@ def test_totp_enrolment_shows_a_server_side_qr_code_and_needs_a_right_code(clien
     response = client.post(TOTP_SETUP, {"code": totp_code(key)})
 
     assert response["Location"] == METHODS
-    device = TOTPDevice.objects.get(user=member)
-    assert device.confirmed and device.key == key
+    device = EncryptedTOTPDevice.objects.get(user=member)
+    assert device.confirmed and device.bin_key == unhexlify(key)
+    assert key not in device.key  # encrypted at rest (tests/accounts/test_totp_encryption.py)
     assert TOTP_KEY_SESSION_KEY not in client.session
     assert AuditEvent.objects.filter(actor=member, action="mfa_enrolled").exists()
 

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -33,6 +34,7 @@ def production_env(**extra: str) -> dict[str, str]:
     env.update(
         PRODUCTION="true",
         SECRET_KEY=secrets.token_urlsafe(60),
+        TOTP_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="cpms.example.eu",
         SITE_URL="https://cpms.example.eu",
         SMS_BACKEND="accounts.sms.TwilioSMSBackend",

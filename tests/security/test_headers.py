@@ -15,6 +15,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -33,6 +34,8 @@ def _production_env(**extra: str) -> dict[str, str]:
     env.update(
         PRODUCTION="true",
         SECRET_KEY=secrets.token_urlsafe(50),
+        # accounts.checks refuses production without its own TOTP encryption key.
+        TOTP_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="cpms.example.eu",
         # A real deployment configures its mail server; Django's check refuses console mail.
         EMAIL_URL="smtp://mail.example.eu:587",

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "reports",
     "allauth.idp.oidc",
     "oidc_provider",
+    "federation",
     "cpms_portal",
 ]
 
@@ -259,6 +262,44 @@ IDP_OIDC_REFRESH_TOKEN_EXPIRES_IN = env.int("OIDC_REFRESH_TOKEN_SECONDS", defaul
 # rotation), else keys generated into the database on first use (oidc_provider.keys).
 IDP_OIDC_PRIVATE_KEYS = env.json("OIDC_PRIVATE_KEYS", default=[])
 
+# "Login via EU Login": an external OpenID Connect provider (federation, on allauth's
+# socialaccount and its generic openid_connect provider, made strict by
+# federation.oidc.provider). Off while FEDERATION_OIDC_ISSUER is unset.
+FEDERATION_ISSUER = env.str("FEDERATION_OIDC_ISSUER", default="")
+FEDERATION_CLIENT_ID = env.str("FEDERATION_OIDC_CLIENT_ID", default="")
+FEDERATION_CLIENT_SECRET = env.str("FEDERATION_OIDC_CLIENT_SECRET", default="")
+FEDERATION_PROVIDER_ID = "eulogin"  # in the URLs and the linked accounts
+FEDERATION_NAME = env.str("FEDERATION_OIDC_NAME", default="EU Login")
+FEDERATION_TRUST_PROVIDER_MFA = env.bool("FEDERATION_TRUST_PROVIDER_MFA", default=False)
+FEDERATION_MFA_ACR_VALUES = env.list("FEDERATION_MFA_ACR_VALUES", default=[])
+FEDERATION_TIMEOUT_SECONDS = env.float("FEDERATION_TIMEOUT_SECONDS", default=8.0)
+SOCIALACCOUNT_ADAPTER = "federation.adapter.FederationAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "federation.forms.FederatedSignupForm"}
+# Never an account by e-mail match alone (federation.adapter.pre_social_login).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "federation.oidc.provider.FederationProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": FEDERATION_PROVIDER_ID,
+                    "name": FEDERATION_NAME,
+                    "client_id": FEDERATION_CLIENT_ID,
+                    "secret": FEDERATION_CLIENT_SECRET,
+                    "settings": {"server_url": FEDERATION_ISSUER, "issuer": FEDERATION_ISSUER},
+                }
+            ]
+            if FEDERATION_ISSUER
+            else []
+        ),
+    }
+}
+
 # django-otp
 OTP_TOTP_ISSUER = "ERN CPMS"
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -347,13 +388,16 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+_federation_origin = "/".join(FEDERATION_ISSUER.split("/")[:3]) if FEDERATION_ISSUER else ""
 SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # The federation's provider: Chromium applies form-action to the redirect that
+    # follows "Login via EU Login" (its authorisation endpoint, at the issuer's origin).
+    "form-action": [CSP.SELF, *([_federation_origin] if _federation_origin else [])],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -409,6 +453,7 @@ _APP_SETTINGS_FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] =
     "PHONE_ALLOWED_REGIONS": ("ACCOUNTS_PHONE_ALLOWED_REGIONS", env.list),
     "SUPPORT_EMAIL": ("ACCOUNTS_SUPPORT_EMAIL", env.str),
     "SITE_URL": ("ACCOUNTS_SITE_URL", env.str),
+    "TOTP_ENCRYPTION_KEYS": ("ACCOUNTS_TOTP_ENCRYPTION_KEYS", env.list),
     "GUEST_ACCESS_DAYS": ("ACCESS_REQUESTS_GUEST_ACCESS_DAYS", env.int),
     "SETUP_VIDEO_URL": ("PORTAL_SETUP_VIDEO_URL", env.str),
     "SESSION_IDLE_TIMEOUT": ("PORTAL_SESSION_IDLE_TIMEOUT", env.int),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from cpms_portal import views
@@ -21,8 +22,15 @@ urlpatterns = [
     path("cpms/", views.cpms_home, name="cpms-home"),
     path("cpms/preferences/", include("preferences.urls")),
     path("cpms/reports/", include("reports.urls")),
+    # allauth's page of linked accounts: User Data details is that page (linking and
+    # unlinking there ask the second factor, federation.views).
+    path(
+        "accounts/3rdparty/",
+        RedirectView.as_view(pattern_name="accounts:profile"),
+    ),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("account/federation/", include("federation.urls")),
     path("security/", include("accounts.two_factor.urls")),
     path("security/webauthn/", include("accounts.two_factor.webauthn_urls")),
     path("requests/", include("access_requests.urls")),

@@ -9,7 +9,15 @@ import pytest
 from django.conf import settings
 
 # Bottom first: each app may import only the apps before it.
-LAYERS = ["accounts", "access_requests", "preferences", "reports", "oidc_provider", "cpms_portal"]
+LAYERS = [
+    "accounts",
+    "access_requests",
+    "preferences",
+    "reports",
+    "oidc_provider",
+    "federation",
+    "cpms_portal",
+]
 
 
 def imported_packages(path: Path) -> set[str]:

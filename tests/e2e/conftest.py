@@ -164,11 +164,17 @@ def _start_validator():
 
 @pytest.fixture(scope="package")
 def portal_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    yield from serve_portal(tmp_path_factory)
+
+
+def serve_portal(tmp_path_factory, *, port: int | None = None, environ: dict | None = None):
+    """The portal process (``portal_server``); ``environ``: its settings from the
+    environment (the federation's tests configure the identity provider so)."""
     from django.db import connections
 
     _start_validator()
     root = tmp_path_factory.mktemp("portal")
-    port = checks.free_port()
+    port = port or checks.free_port()
     portal = Portal(
         url=f"http://127.0.0.1:{port}",
         mail_dir=root / "mail",
@@ -185,6 +191,7 @@ def portal_server(django_db_setup, django_db_blocker, tmp_path_factory):
         "E2E_SMS_FILE": str(portal.sms_file),
         "E2E_CACHE_DIR": str(portal.cache_dir),
         "PYTHONUNBUFFERED": "1",
+        **(environ or {}),
     }
     for name in ("DEBUG", "PRODUCTION", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)

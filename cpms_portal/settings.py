@@ -264,15 +264,12 @@ IDP_OIDC_PRIVATE_KEYS = env.json("OIDC_PRIVATE_KEYS", default=[])
 
 # "Login via EU Login": an external OpenID Connect provider (federation, on allauth's
 # socialaccount and its generic openid_connect provider, made strict by
-# federation.oidc.provider). Off while FEDERATION_OIDC_ISSUER is unset.
+# federation.oidc.provider). Off while FEDERATION_OIDC_ISSUER is unset. The issuer and
+# the client are read here because allauth's APPS and the CSP need them; the other
+# FEDERATION_ settings come from the table of the apps' settings below.
 FEDERATION_ISSUER = env.str("FEDERATION_OIDC_ISSUER", default="")
 FEDERATION_CLIENT_ID = env.str("FEDERATION_OIDC_CLIENT_ID", default="")
 FEDERATION_CLIENT_SECRET = env.str("FEDERATION_OIDC_CLIENT_SECRET", default="")
-FEDERATION_PROVIDER_ID = "eulogin"  # in the URLs and the linked accounts
-FEDERATION_NAME = env.str("FEDERATION_OIDC_NAME", default="EU Login")
-FEDERATION_TRUST_PROVIDER_MFA = env.bool("FEDERATION_TRUST_PROVIDER_MFA", default=False)
-FEDERATION_MFA_ACR_VALUES = env.list("FEDERATION_MFA_ACR_VALUES", default=[])
-FEDERATION_TIMEOUT_SECONDS = env.float("FEDERATION_TIMEOUT_SECONDS", default=8.0)
 SOCIALACCOUNT_ADAPTER = "federation.adapter.FederationAdapter"
 SOCIALACCOUNT_FORMS = {"signup": "federation.forms.FederatedSignupForm"}
 # Never an account by e-mail match alone (federation.adapter.pre_social_login).
@@ -287,8 +284,8 @@ SOCIALACCOUNT_PROVIDERS = {
         "APPS": (
             [
                 {
-                    "provider_id": FEDERATION_PROVIDER_ID,
-                    "name": FEDERATION_NAME,
+                    # federation.app_settings.PROVIDER_ID: in the URLs and linked accounts.
+                    "provider_id": "eulogin",
                     "client_id": FEDERATION_CLIENT_ID,
                     "secret": FEDERATION_CLIENT_SECRET,
                     "settings": {"server_url": FEDERATION_ISSUER, "issuer": FEDERATION_ISSUER},
@@ -441,7 +438,7 @@ LOGGING = {
 
 # Each app reads its settings, typed and each with its one default, in its
 # app_settings.py under its own prefix (ACCOUNTS_, ACCESS_REQUESTS_, PREFERENCES_,
-# REPORTS_, PORTAL_). An environment variable sets the app's setting only when it is
+# REPORTS_, FEDERATION_, PORTAL_). An environment variable sets the app's setting only when it is
 # set, so no default is written here a second time.
 _APP_SETTINGS_FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     # The SMS backend is chosen like Django's e-mail backend (see accounts/sms/).
@@ -454,6 +451,10 @@ _APP_SETTINGS_FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] =
     "SUPPORT_EMAIL": ("ACCOUNTS_SUPPORT_EMAIL", env.str),
     "SITE_URL": ("ACCOUNTS_SITE_URL", env.str),
     "TOTP_ENCRYPTION_KEYS": ("ACCOUNTS_TOTP_ENCRYPTION_KEYS", env.list),
+    "FEDERATION_OIDC_NAME": ("FEDERATION_NAME", env.str),
+    "FEDERATION_TRUST_PROVIDER_MFA": ("FEDERATION_TRUST_PROVIDER_MFA", env.bool),
+    "FEDERATION_MFA_ACR_VALUES": ("FEDERATION_MFA_ACR_VALUES", env.list),
+    "FEDERATION_TIMEOUT_SECONDS": ("FEDERATION_TIMEOUT_SECONDS", env.float),
     "GUEST_ACCESS_DAYS": ("ACCESS_REQUESTS_GUEST_ACCESS_DAYS", env.int),
     "SETUP_VIDEO_URL": ("PORTAL_SETUP_VIDEO_URL", env.str),
     "SESSION_IDLE_TIMEOUT": ("PORTAL_SESSION_IDLE_TIMEOUT", env.int),

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.audit import record_event
 from accounts.languages import EmailLanguage
-from federation.app_settings import app_settings
+from federation.app_settings import MFA_AMR_VALUES, app_settings
 from federation.audit_actions import Action
 from federation.selectors import claims_of_account
 
@@ -52,8 +52,6 @@ def email_language_of(claims: dict[str, Any]) -> str:
 
 def asserted_second_factor(claims: dict[str, Any]) -> bool:
     """Whether the provider says a second factor was used (RFC 8176 ``amr``, or ``acr``)."""
-    from federation.app_settings import MFA_AMR_VALUES
-
     amr = claims.get("amr")
     methods = {str(m) for m in amr} if isinstance(amr, list) else set()
     return bool(methods & set(MFA_AMR_VALUES)) or (

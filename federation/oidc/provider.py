@@ -26,6 +26,8 @@ from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOA
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from federation.app_settings import app_settings
+
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
@@ -44,8 +46,6 @@ class FederationOAuth2Adapter(OpenIDConnectOAuth2Adapter):
             config = cache.get(key)
             if config is None:
                 config = self._fetch_discovery(provider)
-                from federation.app_settings import app_settings
-
                 cache.set(key, config, app_settings.DISCOVERY_CACHE_SECONDS)
             self._openid_config = config
         return self._openid_config
@@ -116,6 +116,11 @@ class FederationProvider(OpenIDConnectProvider):
     oauth2_adapter_class = FederationOAuth2Adapter
     # allauth builds the provider's URLs from this package's urls.py.
     package = "federation.oidc"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The name on the pages ("Login via EU Login") is the app's setting, not the app's.
+        self.name = app_settings.NAME
 
     def redirect(self, request: HttpRequest, process, next_url=None, data=None, **kwargs):
         nonce = secrets.token_urlsafe(32)

@@ -3,10 +3,12 @@ from collections.abc import Callable
 from typing import ClassVar
 
 # Imported first so that their registrations exist to be undone below.
-import allauth.account.admin  # noqa: F401
+import allauth.account.admin
+import allauth.usersessions.admin  # noqa: F401
 import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -41,6 +43,8 @@ from accounts.services import (
 admin.site.unregister(EmailAddress)
 admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
+# Sessions are their owner's to see and end (User Data details, audited).
+admin.site.unregister(UserSession)
 
 
 @admin.register(User)

@@ -104,3 +104,5 @@ class Action(models.TextChoices):
     ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
     ACCOUNT_ENABLED = "account_enabled", _("Account enabled")
     ACCOUNT_CREATED_BY_ADMIN = "account_created_by_admin", _("Account created by an administrator")
+    SESSION_ENDED = "session_ended", _("Session ended by its user")
+    NEW_BROWSER_LOGIN = "new_browser_login", _("Login from a new browser")

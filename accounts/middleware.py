@@ -1,10 +1,12 @@
-"""A user who acknowledged an older privacy statement acknowledges the new one first."""
+"""A user who acknowledged an older privacy statement acknowledges the new one first; the
+activity of each session is tracked for "Your sessions"."""
 
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts import sessions
 from accounts.app_settings import app_settings
 from accounts.urls_utils import is_safe_next_url
 
@@ -51,4 +53,20 @@ class PrivacyAcknowledgementMiddleware:
             if request.method == "GET" and is_safe_next_url(request, next_url):
                 return redirect(f"{target}?{urlencode({'next': next_url})}")
             return redirect(target)
+        return self.get_response(request)
+
+
+class UserSessionActivityMiddleware:
+    """allauth's ``UserSessionsMiddleware``, at most once a minute per session.
+
+    allauth's writes the session's row at every request (two or more queries each); a
+    minute of precision on "last seen" is enough, as for the idle timeout. Also at once
+    when the session's key changed (the second factor cycles it).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sessions.track_activity(request)
         return self.get_response(request)

@@ -421,3 +421,30 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class KnownBrowser(models.Model):
+    """A browser the user has logged in from: a login from any other one is mailed.
+
+    The browser holds a random id in a long-lived cookie; only its SHA-256 is kept here,
+    so these rows cannot be turned back into a cookie that passes for the browser.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_browsers"
+    )
+    browser_hash = models.CharField(max_length=64, editable=False)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("known browser")
+        verbose_name_plural = _("known browsers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "browser_hash"], name="known_browser_unique_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.first_seen:%Y-%m-%d}"

@@ -8,12 +8,21 @@ from allauth.account import signals as allauth_signals
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
-from accounts import services
+from accounts import services, sessions
 
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="accounts.audit_login")
 def audit_login(sender, request, user, **kwargs):
     services.record_login(user=user, request=request)
+
+
+@receiver(allauth_signals.user_logged_in, dispatch_uid="accounts.note_login_browser")
+def note_login_browser(sender, request, user, response=None, **kwargs):
+    # allauth's signal, not Django's: every interactive login (password, federated, after
+    # a reset) sends it, with the response that sets the browser's cookie.
+    # allauth.usersessions' own receiver (its app is readied first) just wrote the row.
+    sessions.note_tracked(request)
+    sessions.note_login_browser(request=request, response=response, user=user)
 
 
 @receiver(auth_signals.user_login_failed, dispatch_uid="accounts.audit_login_failed")

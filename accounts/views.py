@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import mail, profile_sections, robot_check, services
+from accounts import mail, profile_sections, robot_check, services, sessions
 from accounts.app_settings import app_settings
 from accounts.forms import (
     AccountDeletionForm,
@@ -97,8 +97,41 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "sections": profile_sections.sections_for(request),
             "layout": profile_sections.profile_layout(),
+            "user_sessions": sessions.sessions_of(request),
         },
     )
+
+
+# Ending sessions protects the account, so no password again (reauthentication); but a
+# session that has not passed the second factor must not end the member's verified ones.
+@never_cache
+@require_POST
+@second_factor_required(come_back_to="accounts:profile")
+def session_end(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """End one of the user's other sessions ("Your sessions" in User Data details)."""
+    try:
+        session_id = int(request.POST.get("session", ""))
+    except ValueError:
+        raise Http404 from None
+    if not 0 < session_id < 2**63 or not sessions.end_session(
+        request=request, session_id=session_id
+    ):
+        raise Http404
+    messages.success(request, _("The session has been ended."))
+    return redirect("accounts:profile")
+
+
+@never_cache
+@require_POST
+@second_factor_required(come_back_to="accounts:profile")
+def sessions_end_others(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """End every session of the user but this one."""
+    ended = sessions.end_other_sessions(request=request)
+    if ended:
+        messages.success(request, _("Your other sessions have been ended."))
+    else:
+        messages.info(request, _("You are not logged in anywhere else."))
+    return redirect("accounts:profile")
 
 
 @never_cache

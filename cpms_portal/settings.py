@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import environ
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "cpms_portal.middleware.SessionTimeoutMiddleware",
+    # allauth's usersessions tracking (device, address, last seen), at most once a minute.
+    "accounts.middleware.UserSessionActivityMiddleware",
     "accounts.middleware.PrivacyAcknowledgementMiddleware",
     "cpms_portal.gate.CPMSGateMiddleware",
 ]
@@ -247,6 +251,9 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # Only the password: allauth 65.22 also offers a code by e-mail, which would let whoever
 # reads the mailbox change the address the mailbox belongs to (the code URLs answer 403).
 ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
+# "Your sessions" in User Data details (allauth.usersessions): the address and the time
+# each session was last seen are kept (accounts.middleware, at most once a minute).
+USERSESSIONS_TRACK_ACTIVITY = True
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth reads the client address (rate limits per IP) from ALLAUTH_*, not ACCOUNT_*:
 # without it every user behind the proxy would share the proxy's address and its limits.
@@ -316,7 +323,37 @@ if not PRODUCTION:
 # --- Internationalisation ----------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+# The 24 official languages of the EU, each in its own name and in the order EU Login
+# lists them (accounts.languages.EmailLanguage, the e-mail languages: the same codes).
+LANGUAGES = [
+    ("bg", "български"),
+    ("es", "español"),
+    ("cs", "čeština"),
+    ("da", "dansk"),
+    ("de", "Deutsch"),
+    ("et", "eesti keel"),
+    ("el", "ελληνικά"),
+    ("en", "English"),
+    ("fr", "français"),
+    ("ga", "Gaeilge"),
+    ("hr", "hrvatski"),
+    ("it", "italiano"),
+    ("lv", "latviešu valoda"),
+    ("lt", "lietuvių kalba"),
+    ("hu", "magyar"),
+    ("mt", "Malti"),
+    ("nl", "Nederlands"),
+    ("pl", "polski"),
+    ("pt", "português"),
+    ("ro", "română"),
+    ("sk", "slovenčina"),
+    ("sl", "slovenščina"),
+    ("fi", "suomi"),
+    ("sv", "svenska"),
+]
+# Django knows every one of them but Maltese (no catalogue of its own: its admin stays in
+# English); the language switch reads the names from LANG_INFO.
+LANG_INFO.setdefault("mt", {"bidi": False, "code": "mt", "name": "Maltese", "name_local": "Malti"})
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True

@@ -28,6 +28,12 @@ urlpatterns = [
         "accounts/3rdparty/",
         RedirectView.as_view(pattern_name="accounts:profile"),
     ),
+    # allauth's page of sessions: "Your sessions" in User Data details is that page (ending
+    # one there is audited and asks the second factor, accounts.views).
+    path(
+        "accounts/sessions/",
+        RedirectView.as_view(pattern_name="accounts:profile"),
+    ),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("account/federation/", include("federation.urls")),

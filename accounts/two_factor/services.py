@@ -28,6 +28,7 @@ from accounts.models import (
     SMSDevice,
     User,
 )
+from accounts.sessions import follow_session_key
 from accounts.sms import SMSDeliveryError, send_sms
 from accounts.two_factor import encryption
 from accounts.two_factor.selectors import METHOD_OF_MODEL, Method, mask_number
@@ -244,9 +245,12 @@ def _record_refused(
 
 
 def complete_second_factor(*, request: HttpRequest, device: Device) -> None:
-    """Mark the session verified by ``device`` and give it a new key."""
+    """Mark the session verified by ``device`` and give it a new key (which its row in
+    "Your sessions" follows)."""
     otp_login(request, device)
+    old_key = request.session.session_key
     request.session.cycle_key()
+    follow_session_key(request=request, old_key=old_key)
 
 
 # --- authenticator app (TOTP) ---------------------------------------------------------

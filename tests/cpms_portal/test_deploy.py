@@ -240,6 +240,7 @@ def test_the_request_log_adds_no_query(client, settings):
     user_readers = {
         "cpms_portal.middleware.SessionTimeoutMiddleware",
         "accounts.middleware.PrivacyAcknowledgementMiddleware",
+        "accounts.middleware.UserSessionActivityMiddleware",
     }
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m not in user_readers]
     client.force_login(UserFactory())

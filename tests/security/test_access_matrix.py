@@ -121,6 +121,11 @@ MATRIX = {
     "accounts:privacy_statement": "200 200 200 200 200 200 200 200 200 200",
     "accounts:profile": "302 200 200 200 200 200 200 200 200 200",
     "accounts:robot_challenge": "200 200 200 200 200 200 200 200 200 200",
+    # "Your sessions": ending one takes a POST (tests/accounts/test_sessions.py).
+    "accounts:session_end": "302 405 405 405 405 405 405 405 405 405",
+    "accounts:sessions_end_others": "302 405 405 405 405 405 405 405 405 405",
+    # allauth's page of sessions is User Data details'.
+    "usersessions_list": "302 302 302 302 302 302 302 302 302 302",
     # The portal's login for visitors, 403 for non-staff, back to "next" for staff.
     "admin:login": "302 403 403 403 403 403 403 403 302 302",
     "cpms-home": "302 302 302 200 200 200 200 200 302 302",

@@ -53,7 +53,7 @@ def test_the_form_has_the_guides_fields(client):
     assert "<altcha-widget" in body and "js/robot-check.js" in body
     assert reverse("accounts:privacy_statement") in body
     assert "you acknowledge that you have read and understood the" in body
-    assert len(re.findall(r"<option value=", body)) == 24 + 3  # 24 EU languages + switcher
+    assert len(re.findall(r"<option value=", body)) == 24 + 24  # e-mail languages + switcher
 
 
 @pytest.mark.parametrize(
@@ -123,9 +123,9 @@ def test_signup_creates_an_account_without_password_and_mails_in_its_language(
 
 
 @pytest.mark.parametrize(
-    ("language", "subject_start"), [("fr", "[ERN CPMS] Vérifiez"), ("it", "[ERN CPMS] Verify")]
+    ("language", "subject_start"), [("fr", "[ERN CPMS] Vérifiez"), ("pl", "[ERN CPMS] Zweryfikuj")]
 )
-def test_other_languages_get_their_mail_or_english(
+def test_other_languages_get_their_mail_in_their_language(
     client, signup_data, outbox, language, subject_start
 ):
     client.post(SIGNUP, signup_data(email_language=language))

@@ -1,4 +1,4 @@
-"""German and French: every string of the catalogues translated, the page in the browser's
+"""Every language: every string of the catalogues translated, the page in the browser's
 or the chosen language, the SMS and e-mails in the user's e-mail language.
 
 The rendering tests need the compiled catalogues (``manage.py compilemessages``, which
@@ -16,7 +16,7 @@ from access_requests import services as request_services
 from tests.accounts.two_factor_support import last_sms_code, send_challenge_code
 from tests.factories import AccessRequestFactory, MembershipFactory, SMSDeviceFactory, UserFactory
 
-LANGUAGES = ["de", "fr"]
+LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%|\{\{\s*\w+\s*\}\}|</?\w+[^>]*>")
 
 

@@ -39,7 +39,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-LOCALES = {"en": "en-GB", "de": "de-DE", "fr": "fr-FR"}
+# The browser's locale for each of the portal's languages (Accept-Language and formats).
+LOCALES = {
+    "bg": "bg-BG", "cs": "cs-CZ", "da": "da-DK", "de": "de-DE", "el": "el-GR", "en": "en-GB",
+    "es": "es-ES", "et": "et-EE", "fi": "fi-FI", "fr": "fr-FR", "ga": "ga-IE", "hr": "hr-HR",
+    "hu": "hu-HU", "it": "it-IT", "lt": "lt-LT", "lv": "lv-LV", "mt": "mt-MT", "nl": "nl-NL",
+    "pl": "pl-PL", "pt": "pt-PT", "ro": "ro-RO", "sk": "sk-SK", "sl": "sl-SI", "sv": "sv-SE",
+}  # fmt: skip
 
 
 def pytest_configure(config):

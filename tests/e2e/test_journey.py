@@ -1,5 +1,5 @@
-"""The clinician's whole journey in the browser, as a person goes through it, once with
-an English and once with a German browser (for the clinician and the administrator).
+"""The clinician's whole journey in the browser, as a person goes through it, with an
+English, a German, a Polish and a Greek browser (for the clinician and the administrator).
 
 Every page on the way passes check_page (axe, the Nu Html Checker, layout at
 desktop and phone size, served in the browser's language); the screenshots of the
@@ -18,13 +18,18 @@ from tests.e2e import steps
 from tests.e2e.checks import check_new_page, check_page
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("language", ["en", "de"])]
+pytestmark = pytest.mark.e2e
+# English and German for every test; the whole journey in Polish and Greek too (four
+# plural forms; another alphabet), each control found by its label in that language.
+LANGUAGES = ["en", "de"]
+JOURNEY_LANGUAGES = [*LANGUAGES, "pl", "el"]
 
 EMAIL = "anna.weber@uke.example.de"
 ADMIN = "admin@rare-liver.eu"
 PHONE = "+49 1512 3456789"
 
 
+@pytest.mark.parametrize("language", JOURNEY_LANGUAGES)
 def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_data, language):
     page = new_page(language=language)
     steps.sign_up(
@@ -67,6 +72,7 @@ def test_the_whole_journey_from_sign_up_to_the_cpms(new_page, portal, reference_
     assert expertise.areas.count() == 1
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_rejected_request_shows_the_reason_to_the_clinician(
     new_page, portal, reference_data, log_in, language
 ):

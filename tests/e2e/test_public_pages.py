@@ -1,9 +1,11 @@
-"""The pages anyone can open, in English and German: accessible, valid, and they fit."""
+"""The pages anyone can open, in English and German, and the landing page in each other
+language: accessible, valid, and they fit."""
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.checks import check_page
+from tests.e2e.conftest import LOCALES
 
 pytestmark = pytest.mark.e2e
 
@@ -30,3 +32,18 @@ def test_public_page_is_accessible_valid_and_fits_desktop_and_phone(
         expect(page.locator("header.site-header")).to_be_visible()  # the portal's layout
     # check_page also asserts <html lang="{language}"> and names the German rows "de-…".
     check_page(page, name, screenshots=False)  # the journey takes the screenshots
+
+
+# One page in each of the other languages: served in it, accessible, valid, it fits.
+OTHER_LANGUAGES = [code for code in LOCALES if code not in ("en", "de")]
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_the_landing_page_in_every_other_language(new_page, language):
+    page = new_page(language=language)
+
+    response = page.goto("/")
+
+    assert response.ok
+    expect(page.locator("header.site-header")).to_be_visible()
+    check_page(page, "landing", screenshots=False)

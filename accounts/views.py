@@ -27,7 +27,7 @@ from accounts.forms import (
 from accounts.http import AuthenticatedHttpRequest
 from accounts.middleware import needs_privacy_acknowledgement
 from accounts.two_factor.views import second_factor_required
-from accounts.urls_utils import safe_next_url
+from accounts.urls_utils import parse_row_id, safe_next_url
 
 
 @login_not_required
@@ -109,13 +109,8 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 @second_factor_required(come_back_to="accounts:profile")
 def session_end(request: AuthenticatedHttpRequest) -> HttpResponse:
     """End one of the user's other sessions ("Your sessions" in User Data details)."""
-    try:
-        session_id = int(request.POST.get("session", ""))
-    except ValueError:
-        raise Http404 from None
-    if not 0 < session_id < 2**63 or not sessions.end_session(
-        request=request, session_id=session_id
-    ):
+    session_id = parse_row_id(request.POST.get("session", ""))
+    if session_id is None or not sessions.end_session(request=request, session_id=session_id):
         raise Http404
     messages.success(request, _("The session has been ended."))
     return redirect("accounts:profile")

@@ -2,31 +2,18 @@
 statement, which the person acknowledges themselves."""
 
 from allauth.socialaccount.forms import SignupForm as SocialSignupForm
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import SignupForm as PortalSignupForm
-from accounts.languages import EmailLanguage
 
 
 class FederatedSignupForm(SocialSignupForm):
     """The sign-up's fields; those the provider filled are shown, read-only."""
 
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    email_language = forms.ChoiceField(
-        label=_("E-mail language"),
-        choices=EmailLanguage.choices,
-        help_text=_("The e-mails of the portal will be written in this language when possible."),
-    )
+    # The portal's own sign-up fields, so that both forms ask the same way.
+    first_name = PortalSignupForm.base_fields["first_name"]
+    last_name = PortalSignupForm.base_fields["last_name"]
+    email_language = PortalSignupForm.base_fields["email_language"]
     privacy = PortalSignupForm.base_fields["privacy"]
 
     field_order = ["first_name", "last_name", "email", "email_language", "privacy"]

@@ -325,8 +325,8 @@ if not PRODUCTION:
 LANGUAGE_CODE = "en"
 # The official languages of the EU whose catalogues are complete, each in its own name
 # and in the order EU Login lists them (accounts.languages.EmailLanguage). Danish, Dutch,
-# Finnish, Maltese and Swedish join when their catalogues are done; until then their
-# e-mail language falls back to English (accounts.mail.language_for).
+# Finnish, Maltese and Swedish join once their catalogues have the sessions' strings;
+# until then their e-mail language falls back to English (accounts.mail.language_for).
 LANGUAGES = [
     ("bg", "български"),
     ("es", "español"),

@@ -323,14 +323,13 @@ if not PRODUCTION:
 # --- Internationalisation ----------------------------------------------------
 
 LANGUAGE_CODE = "en"
-# The official languages of the EU whose catalogues are complete, each in its own name
-# and in the order EU Login lists them (accounts.languages.EmailLanguage). Danish, Dutch,
-# Finnish, Maltese and Swedish join once their catalogues have the sessions' strings;
-# until then their e-mail language falls back to English (accounts.mail.language_for).
+# The 24 official languages of the EU, each in its own name and in the order EU Login
+# lists them (accounts.languages.EmailLanguage): every e-mail language is a page language.
 LANGUAGES = [
     ("bg", "български"),
     ("es", "español"),
     ("cs", "čeština"),
+    ("da", "dansk"),
     ("de", "Deutsch"),
     ("et", "eesti keel"),
     ("el", "ελληνικά"),
@@ -342,11 +341,15 @@ LANGUAGES = [
     ("lv", "latviešu valoda"),
     ("lt", "lietuvių kalba"),
     ("hu", "magyar"),
+    ("mt", "Malti"),
+    ("nl", "Nederlands"),
     ("pl", "polski"),
     ("pt", "português"),
     ("ro", "română"),
     ("sk", "slovenčina"),
     ("sl", "slovenščina"),
+    ("fi", "suomi"),
+    ("sv", "svenska"),
 ]
 # Django knows every one of them but Maltese (no catalogue of its own: its admin stays in
 # English); the language switch reads the names from LANG_INFO.

@@ -16,9 +16,11 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.db import connections, router
@@ -27,11 +29,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from access_requests.app_settings import app_settings as access_settings
 from access_requests.models import Membership
 from accounts.models import SMSDevice, User
 from preferences.gate import PREFERENCES_URL_NAME, answers_complete
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CPMS_URL_PREFIXES = ("/cpms/",)
 
@@ -41,6 +47,9 @@ class Requirement:
     name: str
     is_met: Callable[[HttpRequest], bool]
     page: Callable[[HttpRequest], str]  # the URL of the page that fulfils it
+    # Said on the page it sends to, when that page alone does not tell why the user is
+    # there instead of the CPMS page asked for.
+    message: "StrOrPromise | None" = None
 
 
 def _is_logged_in(request: HttpRequest) -> bool:
@@ -130,7 +139,12 @@ REQUIREMENTS: list[Requirement] = [
     # The access-requests home says "You don't have any User Profile for this
     # Application, please click here to request an access", or that a pending request
     # "is being validated by the administrators".
-    Requirement("membership", _has_active_membership, lambda r: reverse("access_requests:home")),
+    Requirement(
+        "membership",
+        _has_active_membership,
+        lambda r: reverse("access_requests:home"),
+        _("You can open CPMS once an administrator has approved your access request."),
+    ),
     Requirement("phone", _has_verified_phone, lambda r: reverse("two_factor:phone")),
     Requirement(
         "second_factor", _is_second_factor_verified, lambda r: reverse("two_factor:challenge")
@@ -158,6 +172,8 @@ def check(request: HttpRequest) -> HttpResponse | None:
         return None  # a requirement's own page (under /cpms/) is open once the ones before pass
     if requirement.name == "login":
         return redirect_to_login(request.get_full_path(), page)
+    if requirement.message is not None:
+        messages.info(request, requirement.message)
     separator = "&" if "?" in page else "?"
     return HttpResponseRedirect(
         f"{page}{separator}{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"

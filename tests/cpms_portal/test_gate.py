@@ -117,6 +117,31 @@ def test_a_pending_request_says_it_is_being_validated(client):
     assert "Your request is being validated by the administrators" in response.content.decode()
 
 
+APPROVAL_FIRST = "You can open CPMS once an administrator has approved your access request."
+
+
+def test_without_a_membership_the_home_says_why_cpms_did_not_open(client):
+    client.force_login(UserFactory())
+
+    response = client.get("/cpms/", follow=True)
+
+    assert response.redirect_chain[0][0].startswith(reverse("access_requests:home"))
+    assert APPROVAL_FIRST in response.content.decode()
+    # Said once: the next page no longer carries it.
+    assert APPROVAL_FIRST not in client.get(reverse("access_requests:home")).content.decode()
+
+
+def test_the_other_requirements_send_on_without_a_message(client):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+
+    response = client.get("/cpms/", follow=True)
+
+    assert response.redirect_chain[0][0].startswith(reverse("two_factor:phone"))
+    assert APPROVAL_FIRST not in response.content.decode()
+    assert not list(response.context["messages"])
+
+
 def test_a_member_without_phone_is_not_asked_for_a_code(client):
     membership = MembershipFactory()
     client.force_login(membership.user)

@@ -26,6 +26,24 @@ FIRST_CHOICE_MESSAGES = {
 
 
 LOGGED_IN_MESSAGE = "account/messages/logged_in.txt"
+# allauth's messages that repeat what the next page says in the portal's words:
+# "We have sent you an e-mail…" (or "this address is waiting for verification") after a
+# confirmation is sent, and "Your e-mail address … is verified. Choose the password…"
+# after the first confirmation.
+CONFIRMATION_SENT_MESSAGE = "account/messages/email_confirmation_sent.txt"
+CONFIRMED_MESSAGE = "account/messages/email_confirmed.txt"
+
+
+def _password_is_chosen_next(message_context: dict | None) -> bool:
+    """Whether the address just confirmed leads on to choosing the first password
+    (``get_email_verification_redirect_url``)."""
+    email = (message_context or {}).get("email")
+    address = (
+        EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user")
+        if email
+        else EmailAddress.objects.none()
+    ).first()
+    return address is not None and not address.user.has_usable_password()
 
 
 def _second_factor_follows(request: HttpRequest) -> bool:
@@ -99,13 +117,20 @@ class AccountAdapter(DefaultAccountAdapter):
             request._cpms_first_password = True  # read by add_message below
         services.set_password(user=cast(User, user), password=password, request=request)
 
-    def add_message(self, request, level, message_template=None, *args, **kwargs) -> None:
-        """allauth's messages, but "Password successfully set." for the first password."""
+    def add_message(
+        self, request, level, message_template=None, message_context=None, *args, **kwargs
+    ) -> None:
+        """allauth's messages, but "Password successfully set." for the first password,
+        and none where the page that follows says it already."""
         if message_template == LOGGED_IN_MESSAGE and _second_factor_follows(request):
             return  # "Successfully signed in" would show on the challenge, before the code
+        if message_template == CONFIRMATION_SENT_MESSAGE:
+            return
+        if message_template == CONFIRMED_MESSAGE and _password_is_chosen_next(message_context):
+            return
         if getattr(request, "_cpms_first_password", False):
             message_template = FIRST_CHOICE_MESSAGES.get(message_template, message_template)
-        super().add_message(request, level, message_template, *args, **kwargs)
+        super().add_message(request, level, message_template, message_context, *args, **kwargs)
 
     def get_email_verification_redirect_url(self, email_address: EmailAddress) -> str:
         """After sign-up the verified address leads straight on to choosing the password."""

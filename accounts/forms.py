@@ -1,6 +1,8 @@
 """Forms of the account pages: they validate, services write."""
 
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.urls import reverse_lazy
@@ -172,6 +174,39 @@ class LoginForm(AllauthLoginForm):
         self.fields["password"].help_text = ""
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
+
+
+class SentenceCasePasswordLabels:
+    """The password fields labelled as the portal's other fields, in sentence case
+    (allauth says "New Password")."""
+
+    LABELS = {
+        "oldpassword": _("Current password"),
+        "password1": _("New password"),
+        "password2": _("New password (again)"),
+    }
+
+    fields: dict[str, forms.Field]
+
+    def label_passwords(self) -> None:
+        for name, label in self.LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = label
+                self.fields[name].widget.attrs.pop("placeholder", None)
+
+
+class ChangePasswordForm(SentenceCasePasswordLabels, AllauthChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_passwords()
+
+
+class ResetPasswordKeyForm(SentenceCasePasswordLabels, AllauthResetPasswordKeyForm):
+    """Choosing the first password after verification, or a new one after a reset."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_passwords()
 
 
 class ProfileForm(forms.ModelForm):

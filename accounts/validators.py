@@ -59,4 +59,4 @@ class RepetitiveOrSequentialValidator:
             )
 
     def get_help_text(self) -> str:
-        return _("Your password can't be mostly repeated or consecutive characters.")
+        return _("Your password can’t be mostly repeated or consecutive characters.")  # noqa: RUF001 (Django's apostrophe)

@@ -242,7 +242,12 @@ ACCOUNT_RATE_LIMITS["cpms_sms_send"] = env.str(
     "SMS_RATE_LIMITS", default="20/h/ip,10/h/user,3/5m/key,10/d/key"
 )
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "login": "accounts.forms.LoginForm",
+    "change_password": "accounts.forms.ChangePasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+}
 # A new address replaces the old one only once it is verified.
 ACCOUNT_CHANGE_EMAIL = True
 # Changing the e-mail address asks for the password again (allauth's reauthentication,

@@ -217,3 +217,52 @@ def test_a_new_link_goes_out_after_the_response_so_timing_reveals_nothing(rf):
     assert mail.outbox == []
     response.close()  # the server closes the response once it is delivered
     assert [m.to for m in mail.outbox] == [[user.email]]
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_sign_up_and_confirmation_say_each_thing_once_in_the_portals_words(
+    client, solve_robot_check, outbox
+):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "Luc",
+            "last_name": "Martin",
+            "email": "luc.martin@chu.example.fr",
+            "email2": "luc.martin@chu.example.fr",
+            "email_language": "en",
+            "altcha": solve_robot_check(),
+            "privacy": "on",
+        },
+        follow=True,
+    )
+    # The page says "We have sent you an e-mail": no "Confirmation email sent to …".
+    assert "We have sent you an e-mail." in response.content.decode()
+    assert messages_of(response) == []
+
+    response = client.post(link_in(outbox()[-1].body), follow=True)
+    # The page says the address "is verified": no "You have confirmed …" above it.
+    assert "is verified. Choose the password of your account." in response.content.decode()
+    assert messages_of(response) == []
+
+
+def labels_of(body: str) -> list[str]:
+    return [" ".join(label.split()) for label in re.findall(r"<label[^>]*>([^<]+)", body)]
+
+
+def test_the_password_pages_label_in_sentence_case_and_write_one_apostrophe(client, signed_up):
+    _user, link = signed_up
+    response = client.get(client.post(link)["Location"], follow=True)
+    body = response.content.decode()
+
+    assert labels_of(body)[-2:] == ["New password", "New password (again)"]
+    # Django's help texts write "can\u2019t": the portal's own says it the same way.
+    assert "can\u2019t be mostly repeated or consecutive characters" in body
+    assert "can&#x27;t" not in body and "can't" not in body
+
+    client.force_login(UserFactory())
+    body = client.get(reverse("account_change_password")).content.decode()
+    assert labels_of(body)[-3:] == ["Current password", "New password", "New password (again)"]

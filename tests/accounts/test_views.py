@@ -65,8 +65,16 @@ def test_the_email_changes_only_once_the_new_address_is_verified(client, member,
     assert response.status_code == HTTPStatus.FOUND
     member.refresh_from_db()
     assert member.email == old  # not yet
+    # The page says the new address "is waiting for verification", once.
+    page = client.get(response["Location"])
+    assert "this address is waiting for verification" in page.content.decode()
+    assert [str(m) for m in page.context["messages"]] == []
     link = re.search(r"http://testserver(/\S+)", outbox(to="anna@new.example.de")[-1].body)[1]
-    client.post(link)
+    confirmed = client.post(link, follow=True)
+    # Here nothing else says it: allauth's message does.
+    assert [str(m) for m in confirmed.context["messages"]] == [
+        "You have confirmed anna@new.example.de."
+    ]
     member.refresh_from_db()
     assert member.email == "anna@new.example.de"
     assert list(EmailAddress.objects.filter(user=member).values_list("email", flat=True)) == [

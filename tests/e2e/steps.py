@@ -115,8 +115,8 @@ def sign_up(
 
     expect(page.get_by_role("heading", name=t("Choose your password"))).to_be_visible()
     check(page, "05-choose-password")
-    page.get_by_label(t("New Password"), exact=True).fill(PASSWORD)
-    page.get_by_label(t("New Password (again)")).fill(PASSWORD)
+    page.get_by_label(t("New password"), exact=True).fill(PASSWORD)
+    page.get_by_label(t("New password (again)")).fill(PASSWORD)
     page.get_by_role("button", name=t("Save the password"), exact=True).click()
     expect(page.get_by_role("heading", name=t("Your password is saved"))).to_be_visible()
     check(page, "05-password-saved")

@@ -20,6 +20,11 @@ PAGES = [
     ("two_factor:phone", True, "Mobile phone"),
     ("accounts:privacy_statement", False, "Privacy statement"),
     ("account_login", False, "Login"),
+    ("account_email_verification_sent", False, "Verify your e-mail address"),
+    ("account_reset_password", False, "Lost your password?"),
+    ("account_reset_password_done", False, "Check your e-mail"),
+    ("accounts:new_link", False, "Get a new link"),
+    ("account_logout", True, "Log out"),
 ]
 
 

@@ -18,21 +18,22 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Rare-liver-panel-2026!"
 
 
+def signup_data(altcha: str) -> dict[str, str]:
+    return {
+        "first_name": "Luc",
+        "last_name": "Martin",
+        "email": "luc.martin@chu.example.fr",
+        "email2": "luc.martin@chu.example.fr",
+        "email_language": "en",
+        "altcha": altcha,
+        "privacy": "on",
+    }
+
+
 @pytest.fixture
 def signed_up(client, solve_robot_check, outbox):
     """A person who has just created an account; returns (user, link from the e-mail)."""
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "first_name": "Luc",
-            "last_name": "Martin",
-            "email": "luc.martin@chu.example.fr",
-            "email2": "luc.martin@chu.example.fr",
-            "email_language": "en",
-            "altcha": solve_robot_check(),
-            "privacy": "on",
-        },
-    )
+    response = client.post(reverse("account_signup"), signup_data(solve_robot_check()))
     assert response.status_code == HTTPStatus.FOUND
     return User.objects.get(), link_in(outbox()[-1].body)
 
@@ -227,17 +228,7 @@ def test_sign_up_and_confirmation_say_each_thing_once_in_the_portals_words(
     client, solve_robot_check, outbox
 ):
     response = client.post(
-        reverse("account_signup"),
-        {
-            "first_name": "Luc",
-            "last_name": "Martin",
-            "email": "luc.martin@chu.example.fr",
-            "email2": "luc.martin@chu.example.fr",
-            "email_language": "en",
-            "altcha": solve_robot_check(),
-            "privacy": "on",
-        },
-        follow=True,
+        reverse("account_signup"), signup_data(solve_robot_check()), follow=True
     )
     # The page says "We have sent you an e-mail": no "Confirmation email sent to …".
     assert "We have sent you an e-mail." in response.content.decode()

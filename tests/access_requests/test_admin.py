@@ -699,3 +699,21 @@ def test_queue_fits_1280_px_merged_columns_and_a_short_comment(admin_client, ins
         assert gone not in body
     assert f'title="{req.comment}"' in body and "x" * 50 not in body.replace(req.comment, "")
     assert "0 days" in body
+
+
+@pytest.mark.parametrize("list_url", [QUEUE, MEMBERSHIPS])
+def test_each_rows_link_is_the_change_url_django_resolves(admin_client, institution, list_url):
+    from django.contrib.admin.views.main import ChangeList
+
+    for _ in range(3):
+        MembershipFactory(institution=institution)
+    AccessRequestFactory(institution=institution)
+
+    changelist = admin_client.get(list_url).context["cl"]
+    rows = list(changelist.result_list)
+
+    assert rows
+    for row in rows:
+        expected = ChangeList.url_for_result(changelist, row)
+        assert changelist.url_for_result(row) == expected
+        assert expected.endswith(f"/{row.pk}/change/")

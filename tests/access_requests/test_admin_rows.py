@@ -1,0 +1,89 @@
+"""The queue's and the members list's rows, planned once per page
+(access_requests.templatetags.cpms_admin_rows), are the HTML Django's own
+``result_list`` renders: cell by cell, in every listing an administrator opens."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.templatetags import admin_list
+from django.utils import timezone
+
+from access_requests.models import AccessRequest, Membership
+from access_requests.templatetags import cpms_admin_rows
+from tests.factories import (
+    AccessRequestFactory,
+    InstitutionFactory,
+    MembershipFactory,
+    SMSDeviceFactory,
+    UserFactory,
+    force_login_verified,
+)
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = "/admin/access_requests/accessrequest/"
+MEMBERS = "/admin/access_requests/membership/"
+
+
+@pytest.fixture
+def admin_client(client):
+    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def rows():
+    """Rows with and without what a cell may lack: a comment, a phone, an expiry, an end."""
+    now = timezone.now()
+    institution = InstitutionFactory()
+    with_phone = AccessRequestFactory(
+        institution=institution, comment="Urgent <panel> & co", submitted_at=now
+    )
+    SMSDeviceFactory(user=with_phone.user)
+    AccessRequestFactory(institution=institution, comment="", submitted_at=now - timedelta(9))
+    AccessRequestFactory(
+        institution=institution,
+        status=AccessRequest.Status.REJECTED,
+        decided_at=now,
+        decision_reason="Not a member of the network",
+    )
+    MembershipFactory(institution=institution)
+    MembershipFactory(institution=institution, expires_at=now + timedelta(days=30))
+    MembershipFactory(institution=institution, status=Membership.Status.REVOKED, ended_at=now)
+
+
+def cells(results) -> list[list[str]]:
+    return [[str(cell) for cell in row] for row in results]
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        QUEUE,  # the pending ones, without the status column
+        QUEUE + "?status=all",
+        QUEUE + "?status=all&o=-2.7",
+        QUEUE + "?status=rejected",
+        MEMBERS,
+        MEMBERS + "?o=3",
+        MEMBERS + "?status=revoked",
+        MEMBERS + "?_popup=1&_to_field=id",
+    ],
+)
+def test_the_rows_are_djangos_html(admin_client, rows, listing):
+    response = admin_client.get(listing)
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+
+    ours = cells(cpms_admin_rows.results(changelist))
+
+    assert ours  # the listing has rows to compare
+    assert ours == cells(admin_list.results(changelist))
+    assert ours[0][0] in response.content.decode()  # and the page shows these rows
+
+
+def test_a_column_of_a_kind_not_planned_falls_back_to_djangos_rows(admin_client, rows):
+    changelist = admin_client.get(MEMBERS).context["cl"]
+    changelist.list_display = ["action_checkbox", "__str__", "status"]
+
+    assert cpms_admin_rows._plan(changelist) is None
+    assert cells(cpms_admin_rows.results(changelist)) == cells(admin_list.results(changelist))

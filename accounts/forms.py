@@ -188,7 +188,8 @@ class SentenceCasePasswordLabels:
 
     fields: dict[str, forms.Field]
 
-    def label_passwords(self) -> None:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         for name, label in self.LABELS.items():
             if name in self.fields:
                 self.fields[name].label = label
@@ -196,17 +197,11 @@ class SentenceCasePasswordLabels:
 
 
 class ChangePasswordForm(SentenceCasePasswordLabels, AllauthChangePasswordForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.label_passwords()
+    pass
 
 
 class ResetPasswordKeyForm(SentenceCasePasswordLabels, AllauthResetPasswordKeyForm):
     """Choosing the first password after verification, or a new one after a reset."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.label_passwords()
 
 
 class ProfileForm(forms.ModelForm):

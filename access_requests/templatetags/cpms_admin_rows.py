@@ -27,6 +27,7 @@ from django.contrib.admin.templatetags.admin_list import (  # type: ignore[attr-
     result_headers,
     result_hidden_fields,
 )
+from django.contrib.admin.templatetags.admin_list import result_list as django_result_list
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.utils import (  # type: ignore[attr-defined]
@@ -47,26 +48,24 @@ register = template.Library()
 
 @dataclass
 class _Column:
-    name: str
+    field_class: str  # "field-<name>": the cell's class when its related object is gone
     classes: list[str]
     link_tag: str | None  # "th" or "td" when the cell links to the row's page
     empty: Any  # the empty value display of the column
     value: Callable[[Any], Any]
     display: Callable[[Any, Any], Any]  # (value, empty) -> what the cell shows
-    nowrap_by_value: bool  # a method's cell: "nowrap" when its value is a date or time
-    base_empty: Any = None  # what a cell shows when its related object is gone
-    error_classes: tuple[str, ...] = ()  # the cell's classes then
+    nowrap_by_value: bool  # "nowrap" when the cell's value is a date or time
 
 
 def _plan(cl) -> list[_Column] | None:
     """One plan per column, or None when a column is of a kind not planned here."""
     model_admin = cl.model_admin
-    opts = cl.lookup_opts
     base_empty = model_admin.get_empty_value_display()
     columns: list[_Column] = []
-    field_classes: list[str] = []
     first = True
     for index, name in enumerate(cl.list_display):
+        if not isinstance(name, str) or LOOKUP_SEP in name or name == "__str__":
+            return None
         if cl.list_display_links is None:
             links = False
         else:
@@ -76,59 +75,38 @@ def _plan(cl) -> list[_Column] | None:
             link_tag = "th" if first else "td"
             first = False
         field_class = f"field-{_coerce_field_name(name, index)}"
-        field_classes.append(field_class)
         classes = [field_class]
-        if not isinstance(name, str) or LOOKUP_SEP in name or name == "__str__":
-            return None
+        empty = base_empty
+        display: Callable[[Any, Any], Any]
         try:
-            field = _get_non_gfk_field(opts, name)
+            field = _get_non_gfk_field(cl.lookup_opts, name)
         except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
-            field = None
-        if field is not None:
+            # The admin's own method (lookup_field's second case).
+            method = getattr(model_admin, name, None)
+            if not callable(method) or hasattr(model_admin.model, name):
+                return None
+            if name == "action_checkbox":
+                classes = ["action-checkbox"]
+            value = method
+            empty = getattr(method, "empty_value_display", base_empty)
+            display = functools.partial(_show_value, getattr(method, "boolean", False))
+            nowrap_by_value = True
+        else:
+            value = _attribute(name)
+            nowrap_by_value = field.auto_created
             if field.auto_created:
-                columns.append(
-                    _Column(
-                        name,
-                        classes,
-                        link_tag,
-                        base_empty,
-                        _attribute(name),
-                        functools.partial(_show_value, False),
-                        nowrap_by_value=True,
-                    )
-                )
-                continue
-            display: Callable[[Any, Any], Any]
-            if isinstance(field.remote_field, models.ManyToOneRel):
+                display = functools.partial(_show_value, False)
+            elif isinstance(field.remote_field, models.ManyToOneRel):
                 display = _show_related
             else:
                 display = functools.partial(_show_field, field, bool(link_tag))
-
-            if isinstance(field, (models.DateField, models.TimeField, models.ForeignKey)):
+            if not field.auto_created and isinstance(
+                field, (models.DateField, models.TimeField, models.ForeignKey)
+            ):
                 classes.append("nowrap")
-            columns.append(
-                _Column(name, classes, link_tag, base_empty, _attribute(name), display, False)
-            )
-            continue
-        method = getattr(model_admin, name, None)
-        if not callable(method) or hasattr(model_admin.model, name):
-            return None
-        if name == "action_checkbox":
-            classes = ["action-checkbox"]
         columns.append(
-            _Column(
-                name,
-                classes,
-                link_tag,
-                getattr(method, "empty_value_display", base_empty),
-                method,
-                functools.partial(_show_value, getattr(method, "boolean", False)),
-                nowrap_by_value=True,
-            )
+            _Column(field_class, classes, link_tag, empty, value, display, nowrap_by_value)
         )
-    for column, field_class in zip(columns, field_classes, strict=True):
-        column.base_empty = base_empty
-        column.error_classes = (field_class,)
     return columns
 
 
@@ -148,13 +126,13 @@ def _attribute(name: str) -> Callable[[Any], Any]:
     return lambda obj: getattr(obj, name)
 
 
-def _cells(cl, columns: list[_Column], result) -> Iterator[SafeString]:
+def _cells(cl, columns: list[_Column], base_empty, result) -> Iterator[SafeString]:
     for column in columns:
         classes = column.classes
         try:
             value = column.value(result)
         except ObjectDoesNotExist:
-            shown, classes = column.base_empty, list(column.error_classes)
+            shown, classes = base_empty, [column.field_class]
         else:
             shown = column.display(value, column.empty)
             if column.nowrap_by_value and isinstance(value, (datetime.date, datetime.time)):
@@ -182,19 +160,18 @@ def _cells(cl, columns: list[_Column], result) -> Iterator[SafeString]:
 
 def results(cl) -> Iterator[ResultList]:
     columns = None if cl.formset else _plan(cl)
+    base_empty = cl.model_admin.get_empty_value_display()
     for result in cl.result_list:
         if columns is None:
             yield ResultList(None, items_for_result(cl, result, None))
         else:
-            yield ResultList(None, _cells(cl, columns, result))
+            yield ResultList(None, _cells(cl, columns, base_empty, result))
 
 
 def result_list(cl) -> dict:
     """Django's ``result_list`` context, with the rows from ``results`` above."""
     if cl.formset:  # editable rows: Django's own, forms and all
-        from django.contrib.admin.templatetags.admin_list import result_list as django_list
-
-        return django_list(cl)
+        return django_result_list(cl)
     headers = list(result_headers(cl))
     return {
         "cl": cl,

@@ -7,6 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -703,8 +704,6 @@ def test_queue_fits_1280_px_merged_columns_and_a_short_comment(admin_client, ins
 
 @pytest.mark.parametrize("list_url", [QUEUE, MEMBERSHIPS])
 def test_each_rows_link_is_the_change_url_django_resolves(admin_client, institution, list_url):
-    from django.contrib.admin.views.main import ChangeList
-
     for _ in range(3):
         MembershipFactory(institution=institution)
     AccessRequestFactory(institution=institution)

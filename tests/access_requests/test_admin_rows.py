@@ -15,20 +15,12 @@ from tests.factories import (
     InstitutionFactory,
     MembershipFactory,
     SMSDeviceFactory,
-    UserFactory,
-    force_login_verified,
 )
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/access_requests/accessrequest/"
 MEMBERS = "/admin/access_requests/membership/"
-
-
-@pytest.fixture
-def admin_client(client):
-    force_login_verified(client, UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture

@@ -14,5 +14,12 @@ class AppSettings:
         """Experts per page of the directory."""
         return self._setting("DIRECTORY_PAGE_SIZE", 25)
 
+    @property
+    def DIRECTORY_COUNT_CAP(self) -> int:
+        """The directory counts the people found up to this many and says "More than"
+        beyond, so a search costs the same whatever the number of members (the exact
+        count of a common name took 150 ms at a million memberships)."""
+        return self._setting("DIRECTORY_COUNT_CAP", 1000)
+
 
 app_settings = AppSettings()

@@ -235,8 +235,10 @@ def count_experts(
     country: str = "",
     institution: str = "",
     name: str = "",
+    cap: int | None = None,
 ) -> int:
-    """How many people ``search_experts`` finds with the same arguments.
+    """How many people ``search_experts`` finds with the same arguments; with ``cap``,
+    counted no further than ``cap + 1`` (enough to tell that more were found).
 
     Counted from the memberships (the covering index ``membership_active_member_idx``),
     not from the users: the users' COUNT had to read every active user to join them
@@ -251,7 +253,9 @@ def count_experts(
         institution=institution,
         name=name,
     )
-    return memberships.aggregate(n=Count("user_id", distinct=True))["n"]
+    if cap is None:
+        return memberships.aggregate(n=Count("user_id", distinct=True))["n"]
+    return memberships.order_by().values("user_id").distinct()[: cap + 1].count()
 
 
 @dataclass

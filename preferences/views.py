@@ -3,7 +3,6 @@
 from http import HTTPStatus
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.pagination import CappedCountPaginator
 from accounts.urls_utils import safe_next_url
 from preferences import selectors, services
 from preferences.app_settings import app_settings
@@ -51,14 +51,6 @@ def expertise_update(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-class _CountedPaginator(Paginator):
-    """A paginator told the number of items (counted more cheaply than ``.count()``)."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
-
-
 def _directory_denied(request: HttpRequest) -> HttpResponse:
     return render(request, "preferences/directory_denied.html", status=HTTPStatus.FORBIDDEN)
 
@@ -75,16 +67,17 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
         areas=list(selectors.directory_areas(networks)),
         countries=selectors.directory_countries(networks),
     )
+    cap = app_settings.DIRECTORY_COUNT_CAP
     if form.is_bound and not form.is_valid():
         # A choice that is not offered (e.g. another network's area) finds nobody.
         experts, count = User.objects.none(), 0
     else:
         criteria = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
         experts = selectors.search_experts(viewer_networks=networks, **criteria)
-        count = selectors.count_experts(viewer_networks=networks, **criteria)
-    page = _CountedPaginator(experts, app_settings.DIRECTORY_PAGE_SIZE, count=count).get_page(
-        request.GET.get("page")
-    )
+        count = selectors.count_experts(viewer_networks=networks, cap=cap, **criteria)
+    page = CappedCountPaginator(
+        experts, app_settings.DIRECTORY_PAGE_SIZE, cap=cap, counted=count
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

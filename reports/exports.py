@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -271,16 +271,35 @@ def _fast_read() -> Iterator[None]:
     yield
 
 
-def _text_cells(row: MemberRow, yes: str, no: str, escape=safe_text) -> list[str]:
+def _day_text(moment: datetime | None) -> str:
+    return moment.date().isoformat() if moment else ""
+
+
+def _minute_text(moment: datetime | None) -> str:
+    return moment.isoformat(" ", "minutes")[:16] if moment else ""
+
+
+def _day_cell(moment: datetime | None) -> date | None:
+    return moment.date() if moment else None
+
+
+def _minute_cell(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=None, second=0, microsecond=0) if moment else None
+
+
+def _cells(row: MemberRow, yes: str, no: str, escape, day, minute) -> list:
+    """The row's cells in the header's order: the texts through ``escape``, the day it
+    was granted and the last login through ``day`` and ``minute`` (text for CSV, date
+    cells for XLSX), each computed once."""
     return [
         escape(row.name),
         escape(row.email),
         escape("; ".join(row.institutions)),
         "; ".join(row.countries),
         "; ".join(row.profiles),
-        row.granted_on.date().isoformat() if row.granted_on else "",
+        day(row.granted_on),
         escape(row.areas),
-        row.last_login.isoformat(" ", "minutes")[:16] if row.last_login else "",
+        minute(row.last_login),
         yes if row.second_factor else no,
         row.status,
     ]
@@ -296,7 +315,7 @@ def csv_chunks(rows: Iterable[MemberRow], header: list[str]) -> Iterator[bytes]:
     buffer.seek(0)
     buffer.truncate()
     for row in rows:
-        writer.writerow(_text_cells(row, yes, no))
+        writer.writerow(_cells(row, yes, no, safe_text, _day_text, _minute_text))
         if buffer.tell() >= _CSV_BATCH_BYTES:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -312,20 +331,9 @@ def xlsx_chunks(rows: Iterable[MemberRow], header: list[str], title: str) -> Ite
     dates and last logins are real date cells (local time, to the minute).
     """
     yes, no = gettext("Yes"), gettext("No")
-
-    def cells() -> Iterator[list]:
-        for row in rows:
-            values: list = _text_cells(row, yes, no, escape=str)
-            values[5] = row.granted_on.date() if row.granted_on else None
-            values[7] = (
-                row.last_login.replace(tzinfo=None, second=0, microsecond=0)
-                if row.last_login
-                else None
-            )
-            yield values
-
+    cells = (_cells(row, yes, no, str, _day_cell, _minute_cell) for row in rows)
     return stream_xlsx(
-        cells(),
+        cells,
         header=header,
         title=title,
         column_widths=_XLSX_WIDTHS,

@@ -212,16 +212,17 @@ def _row(number: int, values: Sequence[Cell], style: int = 0) -> str:
     cells: list[str] = []
     append = cells.append
     special = _SPECIAL.search
+    # One search over all the row's texts: most rows have nothing to escape in any cell.
+    plain = not style and not special("".join([v for v in values if type(v) is str]))
     for letter, value in zip(_column_letters(len(values)), values, strict=True):
         # The common case inline (it is most of the time an export takes): plain text.
         if (
             type(value) is str
-            and not style
             and value
+            and (plain or not (style or special(value)))
             and len(value) <= _PLAIN_MAX
             and value[0] not in _EDGE_SPACE
             and value[-1] not in _EDGE_SPACE
-            and not special(value)
         ):
             append(f'<c r="{letter}{suffix}" t="inlineStr"><is><t>{value}</t></is></c>')
         elif value is not None:

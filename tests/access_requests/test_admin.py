@@ -716,3 +716,36 @@ def test_each_rows_link_is_the_change_url_django_resolves(admin_client, institut
         expected = ChangeList.url_for_result(changelist, row)
         assert changelist.url_for_result(row) == expected
         assert expected.endswith(f"/{row.pk}/change/")
+
+
+# --- Counting no further than needed ------------------------------------------------------
+
+
+def test_the_lists_count_up_to_a_cap_and_say_more_beyond(admin_client, monkeypatch):
+    """No COUNT of every row on every view: the members list counts up to the cap,
+    says "More than" beyond it and offers no "Select all" it could not number."""
+    from access_requests.admin.memberships import MembershipAdmin
+    from accounts.pagination import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    monkeypatch.setattr(MembershipAdmin, "list_per_page", 2)
+    for i in range(5):
+        MembershipFactory(user=UserFactory(last_name=f"Capped{i}"))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(MEMBERSHIPS)
+    body = response.content.decode()
+    assert response.context["cl"].result_count == 3
+    assert "More than 3 memberships: narrow the list with the filters or the search." in body
+    assert "Select all 3" not in body and 'class="question' not in body
+    (count,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert "LIMIT 4" in count
+    assert admin_client.get(MEMBERSHIPS, {"p": 2}).status_code == HTTPStatus.OK
+    searched = admin_client.get(MEMBERSHIPS, {"q": "Capped"}).content.decode()
+    assert "More than 3 results" in searched
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 5)  # exactly as many as there are
+    body = admin_client.get(MEMBERSHIPS).content.decode()
+    assert "5 memberships" in body and "More than" not in body
+    assert "Select all 5 memberships" in body
+    assert "1 result" in admin_client.get(MEMBERSHIPS, {"q": "Capped4"}).content.decode()

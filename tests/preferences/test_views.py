@@ -344,3 +344,29 @@ def test_the_directory_count_is_that_of_the_people_found(viewer, network, areas)
         count = selectors.count_experts(viewer_networks=[network], **criteria)
         assert count == len(list(found)) == found.count(), criteria
     assert selectors.count_experts(viewer_networks=[network]) == 3  # viewer, Dupont, Rossi
+
+
+def test_the_directory_counts_up_to_its_cap_and_pages_on(client, viewer, network, settings):
+    """Beyond the cap the page says "More than" instead of counting every member, and
+    still pages through the people up to the cap."""
+    settings.PREFERENCES_DIRECTORY_COUNT_CAP = 3
+    settings.PREFERENCES_DIRECTORY_PAGE_SIZE = 2
+    for i in range(4):
+        expert(network, last_name=f"Expert{i}")
+    assert selectors.count_experts(viewer_networks=[network]) == 5
+    assert selectors.count_experts(viewer_networks=[network], cap=3) == 4  # 3 and one more
+    assert selectors.count_experts(viewer_networks=[network], cap=5) == 5
+    enter_cpms(client, viewer)
+
+    response = client.get(DIRECTORY)
+    body = response.content.decode()
+    assert "More than 3 experts found" in body
+    assert "narrow the search" in body
+    assert ">Page 1<" in body and "Page 1 of" not in body
+    assert "page=2" in body
+    assert client.get(DIRECTORY, {"page": 2}).context["page"].has_next() is False
+
+    settings.PREFERENCES_DIRECTORY_COUNT_CAP = 5  # exactly as many as there are
+    body = client.get(DIRECTORY).content.decode()
+    assert "5 experts found" in body and "More than" not in body
+    assert "Page 1 of 3" in body

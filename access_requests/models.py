@@ -132,6 +132,11 @@ class Organisation(models.Model):
         return " / ".join(node.label for node in [*self.ancestors(), self])
 
 
+def institution_label(code: str, name: str) -> str:
+    """The guide's label of an institution without loading the row."""
+    return Organisation(kind=Organisation.Kind.INSTITUTION, code=code, name=name).label
+
+
 class AccessProfile(models.Model):
     """A profile of an application (Coordinator, Dispatcher, HP, Researcher)."""
 

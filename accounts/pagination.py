@@ -37,7 +37,7 @@ class CappedCountPaginator(Paginator):
         return len(items)
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return min(self._counted, self.cap)
 
     @property

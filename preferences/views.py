@@ -86,7 +86,7 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": selectors.expert_rows(page.object_list),
+            "rows": selectors.expert_rows(page.object_list, viewer_networks=networks),
             "query": query.urlencode(),
             "listing_form": DirectoryListingForm(
                 initial={"hidden": not selectors.is_listed(request.user)}

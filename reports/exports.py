@@ -32,12 +32,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from access_requests.models import Membership, Organisation
+from access_requests.models import Membership, Organisation, institution_label
 from accounts.models import User
 from preferences.models import Expertise
 from reports import services
 from reports.app_settings import app_settings
-from reports.selectors import has_second_factor, institution_label
+from reports.selectors import has_second_factor
 from reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from reports.xlsx import stream_xlsx
 

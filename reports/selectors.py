@@ -23,6 +23,7 @@ from access_requests.models import (
     Membership,
     Organisation,
     RequestedProfile,
+    institution_label,
 )
 from accounts.models import SMSDevice
 from preferences.models import Expertise, ThematicArea
@@ -313,11 +314,6 @@ def members_per_thematic_area(network: Organisation, filters: MemberFilters) -> 
         )
         for a in areas
     ]
-
-
-def institution_label(code: str, name: str) -> str:
-    """The guide's label of an institution without loading the row."""
-    return Organisation(kind=Organisation.Kind.INSTITUTION, code=code, name=name).label
 
 
 # --- Requests ----------------------------------------------------------------------

@@ -370,3 +370,43 @@ def test_the_directory_counts_up_to_its_cap_and_pages_on(client, viewer, network
     body = client.get(DIRECTORY).content.decode()
     assert "5 experts found" in body and "More than" not in body
     assert "Page 1 of 3" in body
+
+
+def test_a_directory_row_shows_what_the_member_holds_and_answered(client, viewer, network, areas):
+    """Each institution, country and profile once, with its network; the current areas in
+    the form's order, without the retired ones; "None"; or "Not answered yet"."""
+    from django.utils import timezone
+
+    from tests.factories import AccessProfileFactory
+
+    first, second, retired = areas[0], areas[1], areas[2]
+    retired.retired_at = timezone.now()
+    retired.save()
+    person = expert(network, last_name="Amsel", areas=[second, retired, first])
+    hospital = person.memberships.get().institution
+    MembershipFactory(
+        user=person,
+        institution=hospital,
+        profile=AccessProfileFactory(
+            application=hospital.application, code="CM", name="Case Manager"
+        ),
+    )
+    none = expert(network, last_name="Birke")
+    none.expertise.update(is_none=True)
+    silent = expert(network, last_name="Castor")
+    silent.expertise.all().delete()
+    enter_cpms(client, viewer)
+
+    rows = {row.user.last_name: row for row in client.get(DIRECTORY).context["rows"]}
+    amsel = rows["Amsel"]
+    assert amsel.institutions == [f"{hospital.label} ({network.code})"]
+    assert amsel.countries == ["Germany"]
+    assert len(amsel.profiles) == 2 and f"Case Manager ({network.code})" in amsel.profiles
+    (answer,) = amsel.expertise
+    assert (answer.network_code, answer.is_none) == (network.code, False)
+    assert answer.areas == [first.name, second.name]
+    assert [(e.is_none, e.areas) for e in rows["Birke"].expertise] == [(True, [])]
+    assert rows["Castor"].expertise == []
+    body = client.get(DIRECTORY, {"name": "Amsel"}).content.decode()
+    assert f"{first.name}; {second.name}" in body and retired.name not in body
+    assert "Not answered yet" in client.get(DIRECTORY, {"name": "Castor"}).content.decode()

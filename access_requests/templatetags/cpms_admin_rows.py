@@ -98,6 +98,8 @@ def _plan(cl) -> list[_Column] | None:
                 display = functools.partial(_show_value, False)
             elif isinstance(field.remote_field, models.ManyToOneRel):
                 display = _show_related
+            elif (choices := _choices(field)) is not None:
+                display = functools.partial(_show_choice, choices)
             else:
                 display = functools.partial(_show_field, field, bool(link_tag))
             if not field.auto_created and isinstance(
@@ -120,6 +122,21 @@ def _show_related(value: Any, empty: Any) -> Any:
 
 def _show_field(field: models.Field, avoid_link: bool, value: Any, empty: Any) -> Any:
     return display_for_field(value, field, empty, avoid_link=avoid_link)
+
+
+def _choices(field: models.Field) -> dict | None:
+    """A choices field's labels, translated once for the page (display_for_field's first
+    case, which rebuilds the dict and translates the label for every cell)."""
+    if field.name == "password" or not getattr(field, "flatchoices", None):
+        return None
+    try:
+        return {value: str(label) for value, label in field.flatchoices}
+    except TypeError:  # list-like choices: Django's own way
+        return None
+
+
+def _show_choice(choices: dict, value: Any, empty: Any) -> Any:
+    return choices.get(value, empty)
 
 
 def _attribute(name: str) -> Callable[[Any], Any]:

@@ -79,3 +79,21 @@ def test_a_column_of_a_kind_not_planned_falls_back_to_djangos_rows(admin_client,
 
     assert cpms_admin_rows._plan(changelist) is None
     assert cells(cpms_admin_rows.results(changelist)) == cells(admin_list.results(changelist))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_written_out_checkbox_is_djangos(language):
+    """The lists' action checkbox, written out, is the HTML of Django's own (its widget's
+    template), the object's name escaped once, in the page's language."""
+    from django.contrib import admin
+    from django.contrib.admin import ModelAdmin
+    from django.test.html import parse_html
+    from django.utils import translation
+
+    membership = MembershipFactory(user__first_name='Zoë "Z" <b>', user__last_name="O'Neil")
+    ours = admin.site._registry[Membership]
+    with translation.override(language):
+        django_html = ModelAdmin.action_checkbox(ours, membership)
+        our_html = ours.action_checkbox(membership)
+    assert parse_html(our_html) == parse_html(django_html)
+    assert "&lt;b&gt;" in our_html and "&amp;lt;" not in our_html
